@@ -1,0 +1,418 @@
+import { basename, extname } from 'node:path';
+import { ScgraphError, invalidInput, invalidParameter } from '../errors.ts';
+import { fuzzyConnectivities, knnDistanceMatrix } from '../graph/connectivities.ts';
+import { knn } from '../graph/knn.ts';
+import { delaunayGraph, spatialKnn, spatialRadius, visiumGrid } from '../graph/spatial.ts';
+import { graphStats } from '../graph/stats.ts';
+import { checkValues } from '../matrix/check-values.ts';
+import type { CsrMatrix, DenseMatrix } from '../matrix/csr.ts';
+import { highlyVariableGenes } from '../matrix/hvg.ts';
+import { log1pOnly, normalizeTotalLog1p } from '../matrix/normalize.ts';
+import { pca } from '../matrix/pca.ts';
+import { mitoMaskFromSymbols, qcFilter, subsetCsr } from '../matrix/qc.ts';
+import type { Column, ExpressionData, Table } from '../read/dataset.ts';
+import { readInput } from '../read/index.ts';
+import type { CellGraph, GraphDataset } from '../package/types.ts';
+import { SPLIT_NAMES } from '../package/types.ts';
+import { writePackage } from '../package/write-package.ts';
+import { groupSplit, orderedSplit, stratifiedSplit } from '../split/splits.ts';
+import { classCounts, groupsFromColumn, labelsFromColumn, requireColumn, timesFromColumn } from './labels.ts';
+import type { BuildOptions, ResolvedBuildOptions } from './options.ts';
+import { resolveBuildOptions } from './options.ts';
+import { hashSource } from './source-hash.ts';
+import { maskToIndex, takeRows } from './table-ops.ts';
+
+/** One progress report: which step runs and how far it is (0–1). */
+export interface ProgressEvent {
+  step: BuildStep;
+  fraction: number;
+  message?: string;
+}
+
+export const BUILD_STEPS = [
+  'read', 'qc', 'normalize', 'hvg', 'pca', 'knn', 'connectivities', 'spatial', 'split', 'stats', 'write',
+] as const;
+export type BuildStep = (typeof BUILD_STEPS)[number];
+
+export interface BuildHooks {
+  onProgress?(event: ProgressEvent): void;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  manifest: Record<string, unknown>;
+  dir: string;
+  /** Wall seconds per step (not written into the package: timings are not deterministic). */
+  timings: Partial<Record<BuildStep, number>>;
+  warnings: string[];
+}
+
+/**
+ * Reads a single-cell file, builds its cell graph(s), labels and split, and
+ * writes a dataset package (graph.npz, dataset.h5ad, manifest.json) to
+ * `outDir` atomically.
+ *
+ * @example
+ * await buildPackage('data/pbmc_small/pbmc_small.loom', 'out/pbmc', { label: 'cluster' });
+ */
+export async function buildPackage(
+  input: string,
+  outDir: string,
+  options: BuildOptions = {},
+  hooks: BuildHooks = {},
+): Promise<BuildResult> {
+  const { overwrite, ...rest } = options;
+  const params = resolveBuildOptions(rest);
+  const built = await buildDataset(input, params, hooks);
+  const write = timed(built.timings, 'write', hooks);
+  const source = await hashSource(input);
+  const { manifest, dir } = await writePackage(
+    outDir,
+    built.dataset,
+    {
+      source: { path: input, ...source },
+      parameters: params as unknown as Record<string, unknown>,
+      graphStats: built.stats,
+      toolVersion: TOOL_VERSION,
+    },
+    { overwrite },
+  );
+  write.done();
+  return { manifest: manifest as unknown as Record<string, unknown>, dir, timings: built.timings, warnings: built.warnings };
+}
+
+/** The tool version written into manifests (from package.json). */
+export const TOOL_VERSION: string = (
+  await import('../../package.json', { with: { type: 'json' } })
+).default.version;
+
+interface BuiltDataset {
+  dataset: GraphDataset;
+  stats: unknown;
+  timings: Partial<Record<BuildStep, number>>;
+  warnings: string[];
+}
+
+/** The in-memory part of a build: everything but writing files. */
+export async function buildDataset(
+  input: string,
+  params: ResolvedBuildOptions,
+  hooks: BuildHooks = {},
+): Promise<BuiltDataset> {
+  const timings: Partial<Record<BuildStep, number>> = {};
+  const warnings: string[] = [];
+  const step = (name: BuildStep) => {
+    hooks.signal?.throwIfAborted();
+    return timed(timings, name, hooks);
+  };
+
+  // ---- read
+  let s = step('read');
+  const data = await readInput(input, {
+    format: params.format,
+    matrix: params.matrix,
+    featureTypes: params.featureTypes,
+    genome: params.genome,
+    orientation: params.orientation,
+    cellMetadata: params.cellMetadata,
+  });
+  warnings.push(...data.warnings);
+  // Check option references before any heavy work so a typo fails fast.
+  if (params.label) requireColumn(data.obs, params.label, 'label');
+  if (params.splitColumn) requireColumn(data.obs, params.splitColumn, 'split-column');
+  if (params.useRep && !data.obsm.has(params.useRep)) {
+    throw invalidParameter('use-rep', `no embedding '${params.useRep}' in obsm`, {
+      expected: [...data.obsm.keys()].join(', ') || 'an obsm entry',
+      found: params.useRep,
+    });
+  }
+  if (params.useGraph && !data.obsp.has(params.useGraph)) {
+    throw invalidParameter('use-graph', `no graph '${params.useGraph}' in obsp`, {
+      expected: [...data.obsp.keys()].join(', ') || 'an obsp entry',
+      found: params.useGraph,
+    });
+  }
+  checkValues(data.X, {
+    file: input,
+    allowNegative: params.transform === 'none',
+    cellIds: data.cellIds,
+    geneIds: data.geneIds,
+  });
+  s.done();
+
+  // ---- QC
+  s = step('qc');
+  const mitoGenes = mitoMaskFromSymbols(geneSymbols(data));
+  const qc = qcFilter(data.X, {
+    minGenes: params.minGenes,
+    minCells: params.minCells,
+    maxMitoFraction: params.maxMitoFraction,
+    mitoGenes,
+  });
+  const cellIndex = maskToIndex(qc.cellMask);
+  const geneIndex = maskToIndex(qc.geneMask);
+  if (cellIndex.length === 0) {
+    throw new ScgraphError('empty-result', 'no cells left after QC', {
+      file: input,
+      details: { minGenes: params.minGenes, minCells: params.minCells, maxMitoFraction: params.maxMitoFraction ?? null },
+    });
+  }
+  if (geneIndex.length === 0) {
+    throw new ScgraphError('empty-result', 'no genes left after QC', { file: input });
+  }
+  // A graph from the file is over all its cells; it cannot survive dropping some.
+  if (params.useGraph && cellIndex.length !== data.X.nRows) {
+    throw invalidParameter('use-graph', `QC removed ${data.X.nRows - cellIndex.length} cells, so the stored graph no longer fits; relax QC (--min-genes 0) to use it`);
+  }
+  const counts = subsetCsr(data.X, cellIndex, geneIndex);
+  const obs = takeRows(data.obs, cellIndex);
+  const cellIds = Array.from(cellIndex, (i) => data.cellIds[i]);
+  s.done();
+
+  // ---- normalize
+  s = step('normalize');
+  const X =
+    params.transform === 'normalize-log1p'
+      ? normalizeTotalLog1p(counts, { targetSum: params.targetSum })
+      : params.transform === 'log1p'
+        ? log1pOnly(counts)
+        : counts;
+  s.done();
+
+  // ---- highly variable genes
+  s = step('hvg');
+  const hvg = highlyVariableGenes(X, { nTop: params.nTopGenes });
+  const Xh = subsetCsr(X, null, hvg.indices);
+  const hvgGeneIndex = Int32Array.from(hvg.indices, (j) => geneIndex[j]);
+  const geneIds = Array.from(hvgGeneIndex, (j) => data.geneIds[j]);
+  const varTable = takeRows(data.var, hvgGeneIndex);
+  varTable.set('means', { kind: 'numeric', values: Float64Array.from(hvg.indices, (j) => hvg.means[j]) });
+  varTable.set('dispersions', { kind: 'numeric', values: Float64Array.from(hvg.indices, (j) => hvg.dispersions[j]) });
+  varTable.set('dispersions_norm', {
+    kind: 'numeric',
+    values: Float64Array.from(hvg.indices, (j) => hvg.dispersionsNorm[j]),
+  });
+  s.done();
+
+  // ---- PCA (or a stored embedding)
+  s = step('pca');
+  let embedding: DenseMatrix;
+  let pcaInfo: Record<string, unknown>;
+  if (params.useRep) {
+    embedding = takeDenseRows(data.obsm.get(params.useRep)!, cellIndex);
+    pcaInfo = { useRep: params.useRep, nComponents: embedding.nCols };
+  } else {
+    const result = pca(Xh, { nComponents: params.nComponents, seed: params.seed });
+    embedding = result.embedding;
+    pcaInfo = {
+      nComponents: result.nComponents,
+      explainedVarianceRatio: Array.from(result.explainedVarianceRatio, (v) => round(v, 6)),
+    };
+    if (result.nComponents < params.nComponents) {
+      warnings.push(`PCA: ${params.nComponents} components asked, ${result.nComponents} possible for ${Xh.nRows} cells × ${Xh.nCols} genes`);
+    }
+  }
+  s.done();
+
+  // ---- expression graph
+  const spatial = data.spatial
+    ? {
+        coords: takeDenseRows(data.spatial.coords, cellIndex),
+        arrayRow: data.spatial.arrayRow && Int32Array.from(cellIndex, (i) => data.spatial!.arrayRow![i]),
+        arrayCol: data.spatial.arrayCol && Int32Array.from(cellIndex, (i) => data.spatial!.arrayCol![i]),
+      }
+    : undefined;
+  const primary: 'expression' | 'spatial' =
+    params.graph === 'auto' ? (spatial ? 'spatial' : 'expression') : params.graph;
+  if (primary === 'spatial' && !spatial) {
+    throw invalidParameter('graph', `'${input}' has no spatial coordinates`, { found: 'spatial' });
+  }
+
+  let graph: CellGraph;
+  if (params.useGraph) {
+    s = step('knn');
+    const stored = data.obsp.get(params.useGraph)!;
+    const distKey = params.useGraph === 'connectivities' ? 'distances' : undefined;
+    graph = {
+      kind: 'from-file',
+      connectivities: stored,
+      distances: (distKey && data.obsp.get(distKey)) || stored,
+      params: { useGraph: params.useGraph },
+    };
+    s.done();
+  } else {
+    s = step('knn');
+    const k = Math.min(params.k, embedding.nRows);
+    const neighbours = knn(embedding, {
+      k,
+      method: params.knnMethod,
+      seed: params.seed,
+      onProgress: (fraction: number) => hooks.onProgress?.({ step: 'knn', fraction }),
+    });
+    s.done();
+    s = step('connectivities');
+    graph = {
+      kind: 'knn',
+      connectivities: fuzzyConnectivities(neighbours, embedding.nRows),
+      distances: knnDistanceMatrix(neighbours, embedding.nRows),
+      params: {
+        n_neighbors: k,
+        method: 'umap',
+        metric: 'euclidean',
+        knn_method: neighbours.method,
+        n_pcs: embedding.nCols,
+        use_rep: params.useRep ?? 'X_pca',
+        random_state: params.seed,
+      },
+    };
+    s.done();
+  }
+
+  // ---- spatial graph
+  let spatialGraph: CellGraph | undefined;
+  if (spatial) {
+    s = step('spatial');
+    const kind =
+      params.spatialGraph === 'auto' ? (spatial.arrayRow && spatial.arrayCol ? 'visium-grid' : 'delaunay') : params.spatialGraph;
+    let g: { connectivities: CsrMatrix; distances: CsrMatrix };
+    const sparams: Record<string, string | number | boolean | null> = {};
+    if (kind === 'visium-grid') {
+      if (!spatial.arrayRow || !spatial.arrayCol) {
+        throw invalidParameter('spatial-graph', `'${input}' has no Visium array_row/array_col`, { found: kind });
+      }
+      g = visiumGrid(spatial.arrayRow, spatial.arrayCol, spatial.coords);
+    } else if (kind === 'knn') {
+      g = spatialKnn(spatial.coords, { k: params.spatialK });
+      sparams.k = params.spatialK;
+    } else if (kind === 'radius') {
+      if (params.spatialRadius === undefined) throw invalidParameter('spatial-radius', 'required for a radius graph');
+      g = spatialRadius(spatial.coords, { radius: params.spatialRadius });
+      sparams.radius = params.spatialRadius;
+    } else {
+      g = delaunayGraph(spatial.coords, {});
+    }
+    spatialGraph = { kind: kind === 'knn' ? 'spatial-knn' : kind === 'radius' ? 'spatial-radius' : kind, ...g, params: sparams };
+    s.done();
+  }
+
+  // ---- labels and split
+  s = step('split');
+  const labels = params.label ? labelsFromColumn(obs, params.label) : undefined;
+  const splitKind = params.split === 'auto' ? (labels ? 'stratified' : 'none') : params.split;
+  let split: GraphDataset['split'];
+  let splitReport: unknown;
+  if (splitKind === 'stratified') {
+    if (!labels) throw invalidParameter('split', 'a stratified split needs --label');
+    const r = stratifiedSplit(labels.codes, { fractions: params.fractions, seed: params.seed, classNames: labels.names });
+    split = { kind: 'stratified', assignment: r.assignment };
+    splitReport = r.report;
+  } else if (splitKind === 'group' || splitKind === 'ordered') {
+    if (!params.splitColumn) throw invalidParameter('split-column', `a ${splitKind} split needs --split-column`);
+    const r =
+      splitKind === 'group'
+        ? groupSplit(groupsFromColumn(obs, params.splitColumn).codes, { fractions: params.fractions, seed: params.seed })
+        : orderedSplit(timesFromColumn(obs, params.splitColumn), { fractions: params.fractions });
+    split = { kind: splitKind, assignment: r.assignment };
+    splitReport = r.report;
+  }
+  if (split) {
+    obs.set('split', {
+      kind: 'categorical',
+      codes: Int32Array.from(split.assignment),
+      categories: [...SPLIT_NAMES],
+    } satisfies Column);
+    const w = (splitReport as { warnings?: string[] } | undefined)?.warnings;
+    if (w) warnings.push(...w);
+  }
+  s.done();
+
+  // ---- statistics
+  s = step('stats');
+  const primaryGraph = primary === 'spatial' ? spatialGraph! : graph;
+  const stats = {
+    expression: graphStats(graph.connectivities, labels && { codes: labels.codes }),
+    ...(spatialGraph && { spatial: graphStats(spatialGraph.connectivities, labels && { codes: labels.codes }) }),
+    primary,
+  };
+  s.done();
+
+  const name = params.name ?? defaultName(input);
+  const dataset: GraphDataset = {
+    name,
+    cellIds,
+    obs,
+    geneIds,
+    var: varTable,
+    X: Xh,
+    features: params.features === 'pca' ? embedding : denseFromCsr(Xh),
+    pca: params.useRep ? undefined : embedding,
+    spatial: spatial?.coords,
+    graph,
+    spatialGraph,
+    primaryGraph: primary,
+    labels: labels && { column: labels.column, codes: labels.codes, names: labels.names },
+    split,
+    uns: {
+      scgraph: {
+        name,
+        matrix: data.matrixName,
+        qc: { cellsIn: data.X.nRows, genesIn: data.X.nCols, cellsKept: cellIds.length, genesKept: geneIndex.length },
+        hvg: { nTop: params.nTopGenes, selected: geneIds.length },
+        pca: pcaInfo,
+        labels: labels ? { column: labels.column, classes: classCounts(labels) } : null,
+        split: split ? { kind: split.kind, report: splitReport } : null,
+      },
+    },
+  };
+  return { dataset, stats, timings, warnings };
+}
+
+function timed(timings: Partial<Record<BuildStep, number>>, name: BuildStep, hooks: BuildHooks) {
+  const start = performance.now();
+  hooks.onProgress?.({ step: name, fraction: 0 });
+  return {
+    done() {
+      timings[name] = (performance.now() - start) / 1000;
+      hooks.onProgress?.({ step: name, fraction: 1 });
+    },
+  };
+}
+
+function geneSymbols(data: ExpressionData): readonly string[] {
+  const symbols = data.var.get('gene_symbols') ?? data.var.get('gene_symbol') ?? data.var.get('name');
+  if (symbols?.kind === 'string') return symbols.values;
+  if (symbols?.kind === 'categorical') return Array.from(symbols.codes, (c) => (c >= 0 ? symbols.categories[c] : ''));
+  return data.geneIds;
+}
+
+function takeDenseRows(m: DenseMatrix, rows: Int32Array): DenseMatrix {
+  const out = new Float32Array(rows.length * m.nCols);
+  for (let r = 0; r < rows.length; r++) {
+    const from = rows[r] * m.nCols;
+    for (let c = 0; c < m.nCols; c++) out[r * m.nCols + c] = m.data[from + c];
+  }
+  return { nRows: rows.length, nCols: m.nCols, data: out };
+}
+
+function denseFromCsr(m: CsrMatrix): DenseMatrix {
+  const out = new Float32Array(m.nRows * m.nCols);
+  for (let r = 0; r < m.nRows; r++) {
+    for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) out[r * m.nCols + m.indices[p]] = m.data[p];
+  }
+  return { nRows: m.nRows, nCols: m.nCols, data: out };
+}
+
+function defaultName(input: string): string {
+  const base = basename(input.replace(/\/+$/, ''));
+  const stem = base.replace(/\.gz$/, '').replace(extname(base.replace(/\.gz$/, '')), '');
+  const name = stem.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  if (!name) throw invalidInput(input, 'cannot derive a dataset name from the path; pass --name');
+  return name.slice(0, 64);
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+export type { Table };

@@ -1,0 +1,202 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { buildPackage, TOOL_VERSION } from '../build.ts';
+import type { BuildOptions } from '../build.ts';
+import { isScgraphError } from '../errors.ts';
+import { inspectInput } from '../read/inspect.ts';
+import { validatePackage } from '../package/validate.ts';
+import { barReporter, lineReporter, silentReporter } from './progress.ts';
+import type { ProgressReporter } from './progress.ts';
+
+const program = new Command()
+  .name('scgraph')
+  .description('Single-Cell Graph Hub: single-cell files in, graph datasets out')
+  .version(TOOL_VERSION)
+  .showHelpAfterError();
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
+  return n;
+};
+const num = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
+  return n;
+};
+const fractions = (value: string): [number, number, number] => {
+  const parts = value.split(/[,/]/).map(Number);
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) {
+    throw new InvalidArgumentError(`--fractions takes three numbers like 0.6,0.2,0.2, got '${value}'`);
+  }
+  const sum = parts[0] + parts[1] + parts[2];
+  return parts.map((p) => p / sum) as [number, number, number];
+};
+
+program
+  .command('build')
+  .description('build a graph dataset package from a single-cell file or folder')
+  .argument('<input>', 'h5ad, 10x MTX folder, 10x .h5, .loom, CSV/TSV, or Visium folder')
+  .requiredOption('-o, --out <dir>', 'output package folder')
+  .option('--label <column>', 'cell metadata column with class labels')
+  .option('--name <name>', 'dataset name (default: from the input file name)')
+  .addOption(new Option('--format <format>', 'input format (default: detected)').choices(['h5ad', '10x-mtx', '10x-h5', 'loom', 'delimited', 'visium']))
+  .option('--matrix <name>', "h5ad matrix to use: 'X', 'raw' or 'layers/<name>'")
+  .option('--feature-types <types>', "10x feature types to keep, comma-separated, or 'all'", 'Gene Expression')
+  .option('--genome <genome>', '10x HDF5 (Cell Ranger 2) genome to read')
+  .addOption(new Option('--orientation <o>', 'CSV/TSV orientation').choices(['auto', 'genes-as-rows', 'cells-as-rows']).default('auto'))
+  .option('--cell-metadata <file>', 'CSV/TSV of cell metadata joined by cell id')
+  .option('--min-genes <n>', 'QC: minimum detected genes per cell', int('--min-genes'), 1)
+  .option('--min-cells <n>', 'QC: minimum cells per gene', int('--min-cells'), 1)
+  .option('--max-mito <fraction>', 'QC: maximum mitochondrial fraction per cell', num('--max-mito'))
+  .addOption(
+    new Option('--transform <t>', "'normalize-log1p' for counts, 'log1p' for FPKM/TPM, 'none' for log-scale values (qPCR)")
+      .choices(['normalize-log1p', 'log1p', 'none'])
+      .default('normalize-log1p'),
+  )
+  .option('--n-top-genes <n>', 'highly variable genes', int('--n-top-genes'), 2000)
+  .option('--n-pcs <n>', 'PCA components', int('--n-pcs'), 50)
+  .option('--use-rep <key>', 'use this obsm embedding instead of PCA')
+  .option('--use-graph <key>', 'use this obsp graph instead of computing kNN')
+  .option('-k, --neighbors <k>', 'neighbours per cell, self included', int('--neighbors'), 15)
+  .addOption(new Option('--knn-method <m>', 'kNN search').choices(['auto', 'exact', 'hnsw']).default('auto'))
+  .addOption(new Option('--graph <g>', 'graph in graph.npz').choices(['auto', 'expression', 'spatial']).default('auto'))
+  .addOption(new Option('--spatial-graph <kind>', 'spatial graph kind').choices(['auto', 'visium-grid', 'knn', 'radius', 'delaunay']).default('auto'))
+  .option('--spatial-k <k>', 'spatial kNN neighbours', int('--spatial-k'), 6)
+  .option('--spatial-radius <r>', 'spatial radius (coordinate units)', num('--spatial-radius'))
+  .addOption(new Option('--split <kind>', 'split kind').choices(['auto', 'stratified', 'group', 'ordered', 'none']).default('auto'))
+  .option('--split-column <column>', 'column for group-held-out or ordered splits')
+  .option('--fractions <f>', 'train,val,test fractions', fractions, [0.6, 0.2, 0.2])
+  .addOption(new Option('--features <f>', 'node features in graph.npz').choices(['pca', 'hvg']).default('pca'))
+  .option('--seed <n>', 'random seed', int('--seed'), 0)
+  .option('--overwrite', 'replace an existing output folder')
+  .option('--json', 'print the result as JSON')
+  .option('-q, --quiet', 'no progress output')
+  .action(async (input: string, o: Record<string, unknown>) => {
+    const options: BuildOptions = {
+      name: o.name as string | undefined,
+      label: o.label as string | undefined,
+      format: o.format as BuildOptions['format'],
+      matrix: o.matrix as string | undefined,
+      featureTypes: o.featureTypes === 'all' ? 'all' : String(o.featureTypes).split(',').map((s) => s.trim()),
+      genome: o.genome as string | undefined,
+      orientation: o.orientation as BuildOptions['orientation'],
+      cellMetadata: o.cellMetadata as string | undefined,
+      minGenes: o.minGenes as number,
+      minCells: o.minCells as number,
+      maxMitoFraction: o.maxMito as number | undefined,
+      transform: o.transform as BuildOptions['transform'],
+      nTopGenes: o.nTopGenes as number,
+      nComponents: o.nPcs as number,
+      useRep: o.useRep as string | undefined,
+      useGraph: o.useGraph as string | undefined,
+      k: o.neighbors as number,
+      knnMethod: o.knnMethod as BuildOptions['knnMethod'],
+      graph: o.graph as BuildOptions['graph'],
+      spatialGraph: o.spatialGraph as BuildOptions['spatialGraph'],
+      spatialK: o.spatialK as number,
+      spatialRadius: o.spatialRadius as number | undefined,
+      split: o.split as BuildOptions['split'],
+      splitColumn: o.splitColumn as string | undefined,
+      fractions: o.fractions as [number, number, number],
+      features: o.features as BuildOptions['features'],
+      seed: o.seed as number,
+      overwrite: Boolean(o.overwrite),
+    };
+    const reporter = pickReporter(Boolean(o.json || o.quiet));
+    try {
+      const result = await buildPackage(input, o.out as string, options, { onProgress: (e) => reporter.onProgress(e) });
+      reporter.stop();
+      if (o.json) {
+        print({ ok: true, dir: result.dir, manifest: result.manifest, timings: result.timings, warnings: result.warnings });
+      } else {
+        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+        const m = result.manifest as { counts?: Record<string, number> };
+        process.stdout.write(`built ${result.dir} (${m.counts?.cells ?? '?'} cells, ${m.counts?.edges ?? '?'} edges)\n`);
+      }
+    } finally {
+      reporter.stop();
+    }
+  });
+
+program
+  .command('inspect')
+  .description('show what a single-cell file holds, without building')
+  .argument('<input>')
+  .option('--json', 'print JSON')
+  .action(async (input: string, o: { json?: boolean }) => {
+    const summary = await inspectInput(input);
+    if (o.json) print(summary);
+    else process.stdout.write(`${formatInspect(summary as unknown as Record<string, unknown>)}\n`);
+  });
+
+program
+  .command('validate')
+  .description("re-hash a package's files against its manifest")
+  .argument('<package>')
+  .option('--json', 'print JSON')
+  .action(async (dir: string, o: { json?: boolean }) => {
+    const result = await validatePackage(dir);
+    if (o.json) print({ ok: result.ok, problems: result.problems });
+    else if (result.ok) process.stdout.write(`${dir}: ok\n`);
+    else process.stderr.write(`${dir}: ${result.problems.length} problem(s)\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    if (!result.ok) process.exitCode = 1;
+  });
+
+program
+  .command('serve')
+  .description('serve the hub (catalog, downloads, curation) over HTTP')
+  .option('--no-seed', 'do not build and publish the bundled datasets at start')
+  .action(async (o: { seed: boolean }) => {
+    const { serveHub } = await import('./serve.ts');
+    await serveHub({ seed: o.seed });
+  });
+
+program
+  .command('migrate')
+  .description('apply pending catalog migrations and exit')
+  .action(async () => {
+    const { migrateCatalog } = await import('./serve.ts');
+    const applied = await migrateCatalog();
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'catalog is up to date\n');
+  });
+
+const keys = program.command('keys').description('manage API keys');
+keys
+  .command('create')
+  .description('create an API key and print it once')
+  .addOption(new Option('--role <role>', 'key role').choices(['reader', 'curator', 'admin']).makeOptionMandatory())
+  .option('--label <label>', 'who or what the key is for', '')
+  .action(async (o: { role: 'reader' | 'curator' | 'admin'; label: string }) => {
+    const { createApiKey } = await import('./serve.ts');
+    process.stdout.write(`${await createApiKey(o.role, o.label)}\n`);
+  });
+
+function pickReporter(quiet: boolean): ProgressReporter {
+  if (quiet) return silentReporter;
+  if (process.stderr.isTTY) return barReporter(process.stderr);
+  return lineReporter((line) => process.stderr.write(`${line}\n`));
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function formatInspect(s: Record<string, unknown>): string {
+  const lines = [`format: ${s.format}`, `cells × genes: ${s.nCells} × ${s.nGenes} (${s.nnz} stored values)`];
+  for (const key of ['matrixName', 'obs', 'var', 'obsm', 'obsp', 'spatial', 'warnings']) {
+    if (s[key] !== undefined) lines.push(`${key}: ${JSON.stringify(s[key])}`);
+  }
+  return lines.join('\n');
+}
+
+const wantsJson = process.argv.includes('--json');
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (isScgraphError(error)) {
+    if (wantsJson) print({ ok: false, error: { kind: error.kind, message: error.message, file: error.file, field: error.field } });
+    else process.stderr.write(`scgraph: error: ${error.message}\n`);
+    process.exitCode = error.kind === 'invalid-parameter' ? 2 : 1;
+    return;
+  }
+  process.stderr.write(`scgraph: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 70;
+});
