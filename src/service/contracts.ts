@@ -12,6 +12,8 @@ import type { Readable } from 'node:stream';
 export interface Sql {
   /** Runs one parameterized statement ($1, $2 ...) and returns its rows. */
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
   /** Runs `fn` inside one transaction; it commits when `fn` resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** Current open connections (for scgraph_db_connections_active). */
