@@ -1,0 +1,178 @@
+/**
+ * Measures kNN candidates on a realistic PCA embedding: build+query seconds
+ * and recall@15 against exact search on a seeded sample. Prints one JSON table.
+ *
+ * Make the embedding first (kept out of git):
+ *   /usr/bin/python3 ../shared/bench/make_synth.py --n-cells 20000 --out /tmp/scbench/s20k.h5ad
+ *   /usr/bin/python3 ../shared/bench/ref_pipeline.py /tmp/scbench/s20k.h5ad \
+ *     --save-pca /tmp/scbench/s20k_pca.npy
+ * Run:
+ *   node --import tsx bench/knn-candidates.ts /tmp/scbench/s20k_pca.npy [--sample 2000]
+ *     [--exact-full] [--usearch /path/to/node_modules/usearch]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { knn } from '../src/graph/knn.ts';
+import type { DenseMatrix } from '../src/matrix/csr.ts';
+import { Random } from '../src/matrix/random.ts';
+
+const K = 15;
+
+/** Reads a C-order float32 little-endian .npy (the format numpy.save writes). */
+export function readNpyFloat32(path: string): DenseMatrix {
+  const buf = readFileSync(path);
+  if (buf.toString('latin1', 1, 6) !== 'NUMPY') throw new Error(`${path}: not a .npy file`);
+  const major = buf[6];
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = (major === 1 ? 10 : 12) + headerLen;
+  const header = buf.toString('latin1', start - headerLen, start);
+  if (!header.includes("'<f4'") || header.includes("'fortran_order': True")) {
+    throw new Error(`${path}: expected C-order little-endian float32, header ${header}`);
+  }
+  const shape = /'shape': \((\d+), (\d+)\)/.exec(header);
+  if (!shape) throw new Error(`${path}: expected a 2-d array, header ${header}`);
+  const [nRows, nCols] = [Number(shape[1]), Number(shape[2])];
+  const data = new Float32Array(nRows * nCols);
+  new Uint8Array(data.buffer).set(buf.subarray(start, start + data.byteLength));
+  return { nRows, nCols, data };
+}
+
+/** Exact k nearest (self included) of the sample rows only, float64 brute force. */
+function exactSample(x: DenseMatrix, sample: Int32Array, k: number): Int32Array[] {
+  const { nRows: n, nCols: dim, data } = x;
+  return Array.from(sample, (q) => {
+    const d2 = new Float64Array(n);
+    for (let p = 0; p < n; p++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) {
+        const diff = data[q * dim + d] - data[p * dim + d];
+        s += diff * diff;
+      }
+      d2[p] = s;
+    }
+    // Insertion into a short sorted list: k is tiny next to n.
+    const best: number[] = [];
+    for (let p = 0; p < n; p++) {
+      if (best.length === k && d2[p] >= d2[best[k - 1]]) continue;
+      let j = Math.min(best.length, k - 1);
+      best[j] = p;
+      while (j > 0 && d2[best[j - 1]] > d2[p]) {
+        best[j] = best[j - 1];
+        best[--j] = p;
+      }
+    }
+    return Int32Array.from(best);
+  });
+}
+
+function recall(found: (i: number) => ArrayLike<number>, sample: Int32Array, truth: Int32Array[]) {
+  let hits = 0;
+  sample.forEach((q, s) => {
+    const t = new Set(truth[s]);
+    const f = found(q);
+    for (let j = 0; j < f.length; j++) if (t.has(f[j])) hits++;
+  });
+  return hits / (sample.length * K);
+}
+
+function time<T>(fn: () => T): [T, number] {
+  const t0 = performance.now();
+  const out = fn();
+  return [out, (performance.now() - t0) / 1000];
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      sample: { type: 'string', default: '2000' },
+      'exact-full': { type: 'boolean', default: false },
+      'exact-sizes': { type: 'string', default: '2000,5000,10000' },
+      usearch: { type: 'string' },
+    },
+  });
+  const path = positionals[0] ?? '/tmp/scbench/s20k_pca.npy';
+  const x = readNpyFloat32(path);
+  const n = x.nRows;
+  const rng = new Random(12345);
+  const sample = rng
+    .shuffle(Int32Array.from({ length: n }, (_, i) => i))
+    .slice(0, Number(values.sample));
+  sample.sort();
+  const [truth, truthS] = time(() => exactSample(x, sample, K));
+  const rows: Record<string, unknown>[] = [];
+
+  // Exact blocked search cost grows as n²: time it on prefixes to place the 'auto' threshold.
+  const sizes = values['exact-sizes'].split(',').map(Number);
+  if (values['exact-full']) sizes.push(n);
+  for (const m of sizes.filter((s) => s <= n)) {
+    const sub: DenseMatrix = { nRows: m, nCols: x.nCols, data: x.data.subarray(0, m * x.nCols) };
+    const [, s] = time(() => knn(sub, { k: K, method: 'exact' }));
+    rows.push({ candidate: 'exact-blocked', n: m, seconds: +s.toFixed(2), recall_at_15: 1 });
+  }
+
+  const settings = [
+    { m: 12, efConstruction: 64, ef: 32 },
+    { m: 16, efConstruction: 100, ef: 32 },
+    { m: 16, efConstruction: 100, ef: 64 },
+    { m: 16, efConstruction: 200, ef: 100 },
+    { m: 24, efConstruction: 200, ef: 100 },
+  ];
+  for (const p of settings) {
+    const opts = { k: K, method: 'hnsw' as const, hnswM: p.m, efConstruction: p.efConstruction };
+    const [res, s] = time(() => knn(x, { ...opts, efSearch: p.ef }));
+    const r = recall((i) => res.indices.subarray(i * K, (i + 1) * K), sample, truth);
+    rows.push({
+      candidate: 'hnswlib-node',
+      n,
+      ...p,
+      seconds: +s.toFixed(2),
+      recall_at_15: +r.toFixed(4),
+    });
+  }
+
+  if (values.usearch) rows.push(...(await usearchRows(values.usearch, x, sample, truth)));
+
+  const out = { file: path, n, dim: x.nCols, k: K, recall_sample: sample.length };
+  console.log(JSON.stringify({ ...out, truth_seconds: +truthS.toFixed(2), rows }, null, 1));
+}
+
+/** usearch is not a dependency: pass the path of a separately installed copy. */
+async function usearchRows(
+  modulePath: string,
+  x: DenseMatrix,
+  sample: Int32Array,
+  truth: Int32Array[],
+) {
+  const usearch = await import(modulePath);
+  const Index = usearch.Index ?? usearch.default?.Index;
+  const rows: Record<string, unknown>[] = [];
+  for (const p of [
+    { connectivity: 16, expansion_add: 128, expansion_search: 64 },
+    { connectivity: 16, expansion_add: 128, expansion_search: 128 },
+  ]) {
+    const [found, s] = time(() => {
+      const index = new Index({ metric: 'l2sq', dimensions: x.nCols, ...p });
+      const f32 = Float32Array.from(x.data);
+      for (let i = 0; i < x.nRows; i++) {
+        index.add(BigInt(i), f32.subarray(i * x.nCols, (i + 1) * x.nCols));
+      }
+      const keys: BigUint64Array[] = [];
+      for (let i = 0; i < x.nRows; i++) {
+        keys.push(index.search(f32.subarray(i * x.nCols, (i + 1) * x.nCols), K).keys);
+      }
+      return keys;
+    });
+    const r = recall((i) => Array.from(found[i], Number), sample, truth);
+    rows.push({
+      candidate: 'usearch',
+      n: x.nRows,
+      ...p,
+      seconds: +s.toFixed(2),
+      recall_at_15: +r.toFixed(4),
+    });
+  }
+  return rows;
+}
+
+await main();
