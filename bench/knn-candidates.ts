@@ -103,7 +103,7 @@ async function main() {
   const rows: Record<string, unknown>[] = [];
 
   // Exact blocked search cost grows as n²: time it on prefixes to place the 'auto' threshold.
-  const sizes = values['exact-sizes'].split(',').map(Number);
+  const sizes = values['exact-sizes'].split(',').filter(Boolean).map(Number);
   if (values['exact-full']) sizes.push(n);
   for (const m of sizes.filter((s) => s <= n)) {
     const sub: DenseMatrix = { nRows: m, nCols: x.nCols, data: x.data.subarray(0, m * x.nCols) };
