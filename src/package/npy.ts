@@ -1,0 +1,90 @@
+/**
+ * NumPy `.npy` encoding (format version 1.0), the member format of `.npz`.
+ *
+ * A file is the magic `\x93NUMPY`, the version bytes 1 0, a little-endian
+ * uint16 header length, then a Python-literal dict (`descr`, `fortran_order`,
+ * `shape`) padded with spaces and a newline so the data starts on a 64-byte
+ * boundary, then the raw little-endian C-order values.
+ *
+ * Example: `encodeNpy(new Float32Array([1, 2, 3, 4]), [2, 2], '<f4')`.
+ */
+
+/** The element types graph.npz uses. `<U` is fixed-width UTF-32 text, sized to the longest string. */
+export type NpyDtype = '<f4' | '<f8' | '<i4' | '<i8' | '|b1' | '<U';
+
+export type NpyValues =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | readonly string[];
+
+const ALIGNMENT = 64;
+
+/** Encode one array as `.npy` bytes; `shape` must multiply to the number of values. */
+export function encodeNpy(array: NpyValues, shape: readonly number[], dtype: NpyDtype): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (array.length !== count) {
+    throw new RangeError(`npy: ${array.length} values do not fill shape (${shape.join(', ')})`);
+  }
+  const { descr, body } = encodeBody(array, dtype);
+  const header = headerBytes(descr, shape);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  out.set(body, header.length);
+  return out;
+}
+
+function encodeBody(array: NpyValues, dtype: NpyDtype): { descr: string; body: Uint8Array } {
+  if (dtype === '<U') {
+    if (!isStringArray(array)) throw new TypeError('npy: <U needs an array of strings');
+    return encodeUnicode(array);
+  }
+  const expected = {
+    '<f4': Float32Array,
+    '<f8': Float64Array,
+    '<i4': Int32Array,
+    '<i8': BigInt64Array,
+    '|b1': Uint8Array,
+  }[dtype];
+  if (!(array instanceof expected)) {
+    throw new TypeError(`npy: ${dtype} needs a ${expected.name}`);
+  }
+  // Typed arrays are little-endian on every platform Node runs on (x86, ARM).
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  return { descr: dtype, body: bytes.slice() };
+}
+
+function isStringArray(array: NpyValues): array is readonly string[] {
+  return Array.isArray(array);
+}
+
+/** Fixed-width UTF-32LE, zero-padded, as numpy stores `<U` arrays. */
+function encodeUnicode(strings: readonly string[]): { descr: string; body: Uint8Array } {
+  const codePoints = strings.map((s) => Array.from(s, (ch) => ch.codePointAt(0)!));
+  // numpy has no '<U0'; an all-empty array is '<U1'.
+  const width = Math.max(1, ...codePoints.map((cp) => cp.length));
+  const units = new Uint32Array(strings.length * width);
+  codePoints.forEach((cp, i) => {
+    units.set(cp, i * width);
+  });
+  const body = new Uint8Array(units.buffer);
+  return { descr: `<U${width}`, body };
+}
+
+function headerBytes(descr: string, shape: readonly number[]): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const unpadded = 10 + dict.length + 1;
+  const padding = (ALIGNMENT - (unpadded % ALIGNMENT)) % ALIGNMENT;
+  const text = dict + ' '.repeat(padding) + '\n';
+  if (text.length > 0xffff) throw new RangeError('npy: header too long for format 1.0');
+
+  const out = new Uint8Array(10 + text.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  out[8] = text.length & 0xff;
+  out[9] = text.length >> 8;
+  for (let i = 0; i < text.length; i++) out[10 + i] = text.charCodeAt(i);
+  return out;
+}
