@@ -3,6 +3,7 @@
  * ETag (the sha256), single byte ranges, and the digest headers a client can
  * check without trusting the transport.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScgraphError } from '../../errors.ts';
 import type { FileRecord, VersionRecord } from '../contracts.ts';
@@ -164,6 +165,13 @@ async function serveFile(
   }
 
   reply.type(CONTENT_TYPES[file.format] ?? 'application/octet-stream');
+  if (request.method === 'HEAD') {
+    // Headers only: opening the object just to discard it would cost a read per probe.
+    const length = range ? range.end - range.start + 1 : file.bytes;
+    if (range)
+      reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.bytes}`);
+    return reply.header('content-length', length).send(Readable.from([]));
+  }
   if (range) {
     const body = await ctx.store.get(file.storageKey, range);
     reply

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { resolveBuildOptions } from '../../build.ts';
+import { resolveBuildOptions } from '../../build/options.ts';
 import { invalidInput, invalidParameter, isScgraphError, ScgraphError } from '../../errors.ts';
 import { buildJob } from '../jobs/build-job.ts';
 import type { DatasetMetadata } from '../jobs/version-input.ts';
