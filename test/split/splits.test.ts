@@ -47,7 +47,9 @@ describe('stratifiedSplit', () => {
       E: { train: 1, val: 0, test: 0 },
     });
     assert.deepEqual(report.counts, { train: 14, val: 5, test: 4, none: 4 });
-    codes.forEach((c, i) => assert.equal(assignment[i] === -1, c === -1));
+    codes.forEach((c, i) => {
+      assert.equal(assignment[i] === -1, c === -1);
+    });
   });
 
   it('names classes too small for every part in its warnings', () => {
