@@ -251,15 +251,17 @@ function rowWidth(ds: Dataset): number {
 
 /**
  * Calls `visit` with consecutive slices of a dataset along its first axis,
- * each of at most about `SLICE_VALUES` values, and the first row of each.
+ * each of at most about `sliceValues` values (default `SLICE_VALUES`), and
+ * the first row of each.
  */
 export function forEachSlice(
   ds: Dataset,
   visit: (values: NumericArray, firstRow: number) => void,
   start = 0,
   end = shapeOf(ds)[0] ?? 1,
+  sliceValues = SLICE_VALUES,
 ): void {
-  const rowsPerSlice = Math.max(1, Math.floor(SLICE_VALUES / Math.max(1, rowWidth(ds))));
+  const rowsPerSlice = Math.max(1, Math.floor(sliceValues / Math.max(1, rowWidth(ds))));
   for (let row = start; row < end; row += rowsPerSlice) {
     visit(readNumeric(ds, row, Math.min(end, row + rowsPerSlice)), row);
   }
