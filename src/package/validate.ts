@@ -1,0 +1,60 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashFile, MANIFEST_FILE, type Manifest, packageSha256 } from './manifest.ts';
+
+export interface ValidationResult {
+  ok: boolean;
+  /** One line per problem, naming the file. Empty when ok. */
+  problems: string[];
+  /** The manifest as read; null when it could not be read. */
+  manifest: Manifest | null;
+}
+
+/**
+ * Re-hash every file of a package folder against its manifest.json. Reports
+ * files that are missing, changed (size or sha256) or not listed, and a
+ * packageSha256 that does not match the listed files.
+ */
+export async function validatePackage(dir: string): Promise<ValidationResult> {
+  const problems: string[] = [];
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+    return {
+      ok: false,
+      problems: [`${MANIFEST_FILE}: ${reason} (${String(error)})`],
+      manifest: null,
+    };
+  }
+  if (!Array.isArray(manifest.files)) {
+    return { ok: false, problems: [`${MANIFEST_FILE}: has no 'files' list`], manifest };
+  }
+
+  const present = new Set(await readdir(dir));
+  for (const file of manifest.files) {
+    if (!present.has(file.name)) {
+      problems.push(`${file.name}: missing`);
+      continue;
+    }
+    const actual = await hashFile(join(dir, file.name));
+    if (actual.bytes !== file.bytes) {
+      problems.push(`${file.name}: size ${actual.bytes} bytes, manifest says ${file.bytes}`);
+    }
+    if (actual.sha256 !== file.sha256) {
+      problems.push(`${file.name}: sha256 ${actual.sha256}, manifest says ${file.sha256}`);
+    }
+  }
+  const listed = new Set(manifest.files.map((f) => f.name));
+  for (const name of [...present].sort()) {
+    if (name !== MANIFEST_FILE && !listed.has(name)) problems.push(`${name}: not in the manifest`);
+  }
+  const expected = packageSha256(manifest.files);
+  if (manifest.packageSha256 !== expected) {
+    problems.push(
+      `${MANIFEST_FILE}: packageSha256 ${manifest.packageSha256} does not match the files (${expected})`,
+    );
+  }
+  return { ok: problems.length === 0, problems, manifest };
+}

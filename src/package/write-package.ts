@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { invalidInput, ScgraphError } from '../errors.ts';
+import { checkDataset } from './check-dataset.ts';
+import { edgeListFromAdjacency } from './edge-list.ts';
+import { writeH5ad } from './h5ad-writer.ts';
+import {
+  canonicalJson,
+  hashFile,
+  MANIFEST_FILE,
+  MANIFEST_SCHEMA_VERSION,
+  type Manifest,
+  type ManifestFile,
+  packageSha256,
+} from './manifest.ts';
+import { writeNpz } from './npz.ts';
+import type { GraphDataset } from './types.ts';
+import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.ts';
+
+export const NPZ_FILE = 'graph.npz';
+export const H5AD_FILE = 'dataset.h5ad';
+
+export interface ManifestInput {
+  /** The input file the dataset was built from; hashed into the manifest. */
+  source: { path: string };
+  /** Every build parameter, recorded as given. */
+  parameters: Record<string, unknown>;
+  graphStats: unknown;
+  /** ISO time; left out of the package hash. Omit for a byte-identical manifest. */
+  builtAt?: string;
+  /** Default: the version in package.json. */
+  toolVersion?: string;
+}
+
+export interface WritePackageOptions {
+  /** Replace an existing outDir (default false: an existing outDir is an error). */
+  overwrite?: boolean;
+}
+
+/**
+ * Write a dataset package folder: graph.npz, dataset.h5ad and manifest.json.
+ * Everything is written into a sibling `<outDir>.tmp-<random>` and renamed
+ * into place at the end, so outDir is either absent or complete; on any error
+ * the temporary folder is removed. With `overwrite`, an existing outDir is
+ * renamed aside, the new one renamed in, then the old one deleted.
+ *
+ * Example: `await writePackage('out/pbmc', dataset, { source: { path: 'pbmc.h5ad' }, parameters, graphStats })`.
+ */
+export async function writePackage(
+  outDir: string,
+  dataset: GraphDataset,
+  manifestInput: ManifestInput,
+  options: WritePackageOptions = {},
+): Promise<{ manifest: Manifest; dir: string }> {
+  const dir = resolve(outDir);
+  checkDataset(dataset);
+  if (existsSync(dir) && !options.overwrite) {
+    throw new ScgraphError(
+      'conflict',
+      'output folder already exists (use overwrite to replace it)',
+      {
+        file: outDir,
+      },
+    );
+  }
+  await mkdir(dirname(dir), { recursive: true });
+  // The temporary name only has to be unique; it never reaches the output.
+  const tmp = `${dir}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    await mkdir(tmp);
+    const manifest = await writeContents(tmp, dataset, manifestInput);
+    await moveIntoPlace(tmp, dir);
+    return { manifest, dir };
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function writeContents(
+  tmp: string,
+  dataset: GraphDataset,
+  input: ManifestInput,
+): Promise<Manifest> {
+  const source = await hashSource(input.source.path);
+  await writeFile(join(tmp, NPZ_FILE), writeNpz(dataset));
+  await writeH5ad(join(tmp, H5AD_FILE), dataset);
+
+  const files: ManifestFile[] = [];
+  for (const [name, format] of [
+    [H5AD_FILE, 'h5ad'],
+    [NPZ_FILE, 'npz'],
+  ] as const) {
+    files.push({ name, format, ...(await hashFile(join(tmp, name))) });
+  }
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    name: dataset.name,
+    source,
+    toolVersion: input.toolVersion ?? packageVersion(),
+    parameters: input.parameters,
+    counts: {
+      cells: dataset.X.nRows,
+      genes: dataset.X.nCols,
+      edges: undirectedEdges(dataset),
+      features: dataset.features.nCols,
+    },
+    labels: labelSummary(dataset),
+    split: splitSummary(dataset),
+    graphStats: input.graphStats,
+    files,
+    packageSha256: packageSha256(files),
+    ...(input.builtAt === undefined ? {} : { builtAt: input.builtAt }),
+  };
+  await writeFile(join(tmp, MANIFEST_FILE), canonicalJson(manifest));
+  return manifest;
+}
+
+async function hashSource(path: string): Promise<Manifest['source']> {
+  try {
+    return { fileName: basename(path), ...(await hashFile(path)) };
+  } catch (error) {
+    throw invalidInput(path, 'cannot read the source file to hash it', {}, error);
+  }
+}
+
+function undirectedEdges(dataset: GraphDataset): number {
+  const graph = dataset.primaryGraph === 'spatial' ? dataset.spatialGraph! : dataset.graph!;
+  return edgeListFromAdjacency(graph.connectivities).source.length / 2;
+}
+
+function labelSummary(dataset: GraphDataset): Manifest['labels'] {
+  if (!dataset.labels) return null;
+  const { column, codes, names } = dataset.labels;
+  const counts = new Array<number>(names.length).fill(0);
+  let unlabeled = 0;
+  for (const c of codes) {
+    if (c < 0) unlabeled++;
+    else counts[c]++;
+  }
+  const classCounts = Object.fromEntries(names.map((name, k) => [name, counts[k]]));
+  return { column, names, classCounts, unlabeled };
+}
+
+function splitSummary(dataset: GraphDataset): Manifest['split'] {
+  if (!dataset.split) return null;
+  const counts = { train: 0, val: 0, test: 0, unassigned: 0 };
+  for (const v of dataset.split.assignment) {
+    if (v === SPLIT_TRAIN) counts.train++;
+    else if (v === SPLIT_VAL) counts.val++;
+    else if (v === SPLIT_TEST) counts.test++;
+    else counts.unassigned++;
+  }
+  return { kind: dataset.split.kind, counts };
+}
+
+let cachedVersion: string | undefined;
+
+function packageVersion(): string {
+  cachedVersion ??= JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+    .version as string;
+  return cachedVersion;
+}
+
+/**
+ * rename() is atomic for a single path; replacing a folder takes two, so the
+ * old one is moved aside first and put back if the second rename fails.
+ */
+async function moveIntoPlace(tmp: string, dir: string): Promise<void> {
+  if (!existsSync(dir)) {
+    await rename(tmp, dir);
+    return;
+  }
+  const old = `${dir}.old-${randomBytes(6).toString('hex')}`;
+  await rename(dir, old);
+  try {
+    await rename(tmp, dir);
+  } catch (error) {
+    await rename(old, dir);
+    throw error;
+  }
+  await rm(old, { recursive: true, force: true });
+}
