@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { inspectInput, readInput } from '../../src/read/index.ts';
+import { reference, rejectsWith, valueCounts } from './helpers.ts';
+
+describe('readInput', () => {
+  it('dispatches by detected format and joins cell metadata for any format', async () => {
+    const data = await readInput('data/pbmc_small/10x_v2', {
+      cellMetadata: 'data/pbmc_small/cells.csv',
+    });
+    assert.equal(data.format, '10x-mtx');
+    assert.deepEqual(valueCounts(data.obs.get('groups')), reference.pbmc_small_cells_groups);
+    const lung = await readInput('data/lung/lung_expression.csv.gz', {
+      cellMetadata: 'data/lung/lung_cells.csv',
+    });
+    assert.deepEqual(valueCounts(lung.obs.get('Time')), reference.lung.Time);
+  });
+
+  it('reads as a forced format and fails clearly when it does not fit', async () => {
+    const data = await readInput('data/guo/guo_qpcr.tsv', {
+      format: 'delimited',
+      orientation: 'cells-as-rows',
+    });
+    assert.equal(data.X.nRows, reference.guo.shape_cells_genes[0]);
+    await rejectsWith(
+      readInput('data/guo/guo_qpcr.tsv', { format: 'h5ad' }),
+      'invalid-input',
+      /guo_qpcr\.tsv/,
+    );
+  });
+});
+
+describe('inspectInput', () => {
+  it('summarises a delimited table with value counts of few-valued columns', async () => {
+    const summary = await inspectInput('data/guo/guo_qpcr.tsv');
+    assert.equal(summary.format, 'delimited');
+    assert.deepEqual(
+      [summary.nCells, summary.nGenes, summary.nnz],
+      [...reference.guo.shape_cells_genes, reference.guo.nnz],
+    );
+    const stage = summary.obs.find((c) => c.name === 'stage');
+    assert.equal(stage?.kind, 'categorical');
+    assert.deepEqual(
+      Object.fromEntries((stage.counts ?? []).map((c) => [c.value, c.count])),
+      reference.guo.stage,
+    );
+    assert.equal(summary.spatial, false);
+    // JSON-able: survives a round trip unchanged.
+    assert.deepEqual(JSON.parse(JSON.stringify(summary)), summary);
+  });
+
+  it('summarises a Visium folder with its spatial embedding and integer columns', async () => {
+    const summary = await inspectInput('data/visium');
+    assert.equal(summary.spatial, true);
+    assert.deepEqual(summary.obsm, [{ name: 'spatial', shape: [reference.visium.n_obs, 2] }]);
+    const arrayRow = summary.obs.find((c) => c.name === 'array_row');
+    assert.equal(arrayRow?.kind, 'integer');
+    assert.equal(arrayRow.missing, 0);
+    assert.ok(
+      arrayRow.min !== undefined && arrayRow.max !== undefined && arrayRow.min <= arrayRow.max,
+    );
+    const types = summary.var.find((c) => c.name === 'feature_types');
+    assert.deepEqual(types?.counts, [{ value: 'Gene Expression', count: reference.visium.n_vars }]);
+  });
+});
