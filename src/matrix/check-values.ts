@@ -1,0 +1,78 @@
+import { invalidInput } from '../errors.ts';
+import type { CsrMatrix } from './csr.ts';
+
+export interface CheckValuesOptions {
+  /** The file the matrix came from, as the user named it. */
+  file: string;
+  /** Whether negative values are legitimate (−ΔCt, centred data). Default false: counts. */
+  allowNegative?: boolean;
+  /** Which matrix of the file this is ('X', 'layers/counts' ...), for the message. */
+  matrixName?: string;
+  /** Cell ids, one per row, used to name the first offending cell. */
+  cellIds?: readonly string[];
+  /** Gene ids, one per column, used to name the first offending gene. */
+  geneIds?: readonly string[];
+}
+
+/**
+ * Rejects a matrix holding NaN or ±Inf anywhere, or negative values when
+ * counts are expected. The error names the file, how many values are bad and
+ * the first one in row order (cell, gene), so the user can find it.
+ */
+export function checkValues(X: CsrMatrix, options: CheckValuesOptions): void {
+  const { file, allowNegative = false } = options;
+  const { indptr, data } = X;
+  let nonFinite = 0;
+  let firstNonFinite = -1;
+  let negative = 0;
+  let firstNegative = -1;
+  const end = indptr[X.nRows];
+  for (let p = 0; p < end; p++) {
+    const v = data[p];
+    if (!Number.isFinite(v)) {
+      if (nonFinite++ === 0) firstNonFinite = p;
+    } else if (v < 0 && !allowNegative) {
+      if (negative++ === 0) firstNegative = p;
+    }
+  }
+  if (nonFinite > 0) {
+    throw invalidInput(
+      file,
+      `${nonFinite} non-finite value(s) (NaN or Inf) in the expression matrix; ` +
+        `first ${describe(X, firstNonFinite, options)}`,
+      { field: options.matrixName, found: String(data[firstNonFinite]) },
+    );
+  }
+  if (negative > 0) {
+    throw invalidInput(
+      file,
+      `${negative} negative value(s) where counts are expected; ` +
+        `first ${describe(X, firstNegative, options)} ` +
+        '(use the normalized-input switch for data such as −ΔCt values)',
+      { field: options.matrixName, found: String(data[firstNegative]) },
+    );
+  }
+}
+
+/** "value V at cell C (row r), gene G (column c)" for stored position p. */
+function describe(X: CsrMatrix, p: number, options: CheckValuesOptions): string {
+  const row = rowOf(X.indptr, p, X.nRows);
+  const col = X.indices[p];
+  const cell = options.cellIds?.[row];
+  const gene = options.geneIds?.[col];
+  const cellText = cell === undefined ? `row ${row}` : `'${cell}' (row ${row})`;
+  const geneText = gene === undefined ? `column ${col}` : `'${gene}' (column ${col})`;
+  return `value ${X.data[p]} at cell ${cellText}, gene ${geneText}`;
+}
+
+/** The row whose stored range holds position p (binary search on indptr). */
+function rowOf(indptr: Float64Array, p: number, nRows: number): number {
+  let lo = 0;
+  let hi = nRows - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (indptr[mid] <= p) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -1,0 +1,239 @@
+import { invalidParameter, ScgraphError } from '../errors.ts';
+import type { CsrMatrix } from './csr.ts';
+
+export interface QcOptions {
+  /** Keep cells with at least this many genes detected (value > 0). Default 1. */
+  minGenes?: number;
+  /** Keep genes detected (value > 0) in at least this many of the kept cells. Default 1. */
+  minCells?: number;
+  /** Drop cells whose mitochondrial share of counts exceeds this (0..1). Default: no filter. */
+  maxMitoFraction?: number;
+  /** 1 for mitochondrial genes, one entry per column; needed for `maxMitoFraction`. */
+  mitoGenes?: Uint8Array;
+}
+
+export interface QcReport {
+  cellsBefore: number;
+  genesBefore: number;
+  cellsKept: number;
+  genesKept: number;
+  cellsRemoved: number;
+  genesRemoved: number;
+  /** Cells below `minGenes` (counted before the mitochondrial filter). */
+  cellsRemovedMinGenes: number;
+  /** Cells that passed `minGenes` but exceeded `maxMitoFraction`. */
+  cellsRemovedMito: number;
+}
+
+export interface QcResult {
+  /** 1 for kept cells, one entry per row. */
+  cellMask: Uint8Array;
+  /** 1 for kept genes, one entry per column. */
+  geneMask: Uint8Array;
+  /** Genes detected per cell, over all genes. */
+  nGenesPerCell: Int32Array;
+  /** Sum of values per cell, over all genes. */
+  totalPerCell: Float64Array;
+  /** Mitochondrial share of each cell's total (0 for empty cells), when mito genes were given. */
+  mitoFraction?: Float64Array;
+  report: QcReport;
+}
+
+/**
+ * Quality-control masks the way scanpy's filter_cells / filter_genes chain
+ * computes them: cells are judged first (genes detected, then mitochondrial
+ * fraction, both over all genes), and genes are then counted over the kept
+ * cells only. Throws an empty-result error when no cell or no gene is left.
+ */
+export function qcFilter(X: CsrMatrix, options: QcOptions = {}): QcResult {
+  const { minGenes = 1, minCells = 1, maxMitoFraction, mitoGenes } = options;
+  checkCount('min_genes', minGenes);
+  checkCount('min_cells', minCells);
+  if (maxMitoFraction !== undefined) {
+    if (!(maxMitoFraction >= 0 && maxMitoFraction <= 1)) {
+      throw invalidParameter(
+        'max_mito_fraction',
+        `must be between 0 and 1, got ${maxMitoFraction}`,
+      );
+    }
+    if (mitoGenes === undefined) {
+      throw invalidParameter('max_mito_fraction', 'needs the mitochondrial genes to be identified');
+    }
+  }
+  if (mitoGenes !== undefined && mitoGenes.length !== X.nCols) {
+    throw invalidParameter('mito_genes', `has ${mitoGenes.length} entries for ${X.nCols} genes`);
+  }
+
+  const { nRows, nCols, indptr, indices, data } = X;
+  const nGenesPerCell = new Int32Array(nRows);
+  const totalPerCell = new Float64Array(nRows);
+  const mitoFraction = mitoGenes ? new Float64Array(nRows) : undefined;
+  const cellMask = new Uint8Array(nRows);
+  let removedMinGenes = 0;
+  let removedMito = 0;
+  for (let r = 0; r < nRows; r++) {
+    let detected = 0;
+    let total = 0;
+    let mito = 0;
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+      const v = data[p];
+      if (v > 0) detected++;
+      total += v;
+      if (mitoGenes?.[indices[p]]) mito += v;
+    }
+    nGenesPerCell[r] = detected;
+    totalPerCell[r] = total;
+    if (mitoFraction) mitoFraction[r] = total > 0 ? mito / total : 0;
+    if (detected < minGenes) removedMinGenes++;
+    else if (maxMitoFraction !== undefined && mitoFraction && mitoFraction[r] > maxMitoFraction)
+      removedMito++;
+    else cellMask[r] = 1;
+  }
+
+  const cellsPerGene = new Int32Array(nCols);
+  for (let r = 0; r < nRows; r++) {
+    if (!cellMask[r]) continue;
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) if (data[p] > 0) cellsPerGene[indices[p]]++;
+  }
+  const geneMask = new Uint8Array(nCols);
+  let genesKept = 0;
+  for (let g = 0; g < nCols; g++) {
+    if (cellsPerGene[g] >= minCells) {
+      geneMask[g] = 1;
+      genesKept++;
+    }
+  }
+
+  const cellsKept = nRows - removedMinGenes - removedMito;
+  const report: QcReport = {
+    cellsBefore: nRows,
+    genesBefore: nCols,
+    cellsKept,
+    genesKept,
+    cellsRemoved: nRows - cellsKept,
+    genesRemoved: nCols - genesKept,
+    cellsRemovedMinGenes: removedMinGenes,
+    cellsRemovedMito: removedMito,
+  };
+  if (cellsKept === 0 || genesKept === 0) {
+    const what = cellsKept === 0 ? 'no cells' : 'no genes';
+    throw new ScgraphError(
+      'empty-result',
+      `quality control left ${what} (min_genes=${minGenes}, min_cells=${minCells}` +
+        `${maxMitoFraction === undefined ? '' : `, max_mito_fraction=${maxMitoFraction}`}; ` +
+        `${removedMinGenes} cells below min_genes, ${removedMito} above the mito limit)`,
+      { details: { ...report } },
+    );
+  }
+  return { cellMask, geneMask, nGenesPerCell, totalPerCell, mitoFraction, report };
+}
+
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw invalidParameter(name, `must be a non-negative integer, got ${value}`);
+  }
+}
+
+/**
+ * Marks mitochondrial genes by symbol, the usual 'MT-' (human) / 'mt-'
+ * (mouse) prefix, case-insensitively.
+ */
+export function mitoMaskFromSymbols(symbols: readonly string[]): Uint8Array {
+  const mask = new Uint8Array(symbols.length);
+  for (let i = 0; i < symbols.length; i++) {
+    if (/^mt-/i.test(symbols[i])) mask[i] = 1;
+  }
+  return mask;
+}
+
+/** Positions of the set entries of a 0/1 mask, ascending. */
+export function maskToIndices(mask: Uint8Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
+  const out = new Int32Array(n);
+  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i]) out[k++] = i;
+  return out;
+}
+
+/**
+ * The rows `rowIdx` and columns `colIdx` of X, in the order given (null keeps
+ * all). Column indices must be unique; when they ascend, each output row stays
+ * sorted, otherwise rows are re-sorted so the CSR invariant holds.
+ */
+export function subsetCsr(
+  X: CsrMatrix,
+  rowIdx: Int32Array | null,
+  colIdx: Int32Array | null,
+): CsrMatrix {
+  const nRows = rowIdx ? rowIdx.length : X.nRows;
+  const nCols = colIdx ? colIdx.length : X.nCols;
+  let newCol: Int32Array | null = null;
+  let ascending = true;
+  if (colIdx) {
+    newCol = new Int32Array(X.nCols).fill(-1);
+    for (let k = 0; k < colIdx.length; k++) {
+      const c = colIdx[k];
+      if (!(c >= 0 && c < X.nCols)) throw invalidParameter('colIdx', `column ${c} is out of range`);
+      if (newCol[c] !== -1) throw invalidParameter('colIdx', `column ${c} appears twice`);
+      newCol[c] = k;
+      if (k > 0 && c < colIdx[k - 1]) ascending = false;
+    }
+  }
+  if (rowIdx) {
+    for (const r of rowIdx) {
+      if (!(r >= 0 && r < X.nRows)) throw invalidParameter('rowIdx', `row ${r} is out of range`);
+    }
+  }
+
+  const indptr = new Float64Array(nRows + 1);
+  for (let i = 0; i < nRows; i++) {
+    const r = rowIdx ? rowIdx[i] : i;
+    let count = 0;
+    if (newCol) {
+      for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) if (newCol[X.indices[p]] >= 0) count++;
+    } else {
+      count = X.indptr[r + 1] - X.indptr[r];
+    }
+    indptr[i + 1] = indptr[i] + count;
+  }
+  const indices = new Int32Array(indptr[nRows]);
+  const data = new Float32Array(indptr[nRows]);
+  for (let i = 0; i < nRows; i++) {
+    const r = rowIdx ? rowIdx[i] : i;
+    let q = indptr[i];
+    for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) {
+      const c = newCol ? newCol[X.indices[p]] : X.indices[p];
+      if (c < 0) continue;
+      indices[q] = c;
+      data[q++] = X.data[p];
+    }
+    if (!ascending) sortRow(indices, data, indptr[i], q);
+  }
+  return { nRows, nCols, indptr, indices, data };
+}
+
+/** Sorts one row's (index, value) pairs by index (unique indices). */
+function sortRow(indices: Int32Array, data: Float32Array, start: number, end: number): void {
+  if (end - start < 32) {
+    for (let i = start + 1; i < end; i++) {
+      const c = indices[i];
+      const v = data[i];
+      let j = i - 1;
+      while (j >= start && indices[j] > c) {
+        indices[j + 1] = indices[j];
+        data[j + 1] = data[j];
+        j--;
+      }
+      indices[j + 1] = c;
+      data[j + 1] = v;
+    }
+    return;
+  }
+  const keys = indices.slice(start, end);
+  const values = data.slice(start, end);
+  const order = Array.from(keys.keys()).sort((a, b) => keys[a] - keys[b]);
+  for (let k = 0; k < order.length; k++) {
+    indices[start + k] = keys[order[k]];
+    data[start + k] = values[order[k]];
+  }
+}

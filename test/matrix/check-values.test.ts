@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isScgraphError } from '../../src/errors.ts';
+import { checkValues } from '../../src/matrix/check-values.ts';
+import { csrFromDense } from './reference-fixture.ts';
+
+const file = 'sample.h5ad';
+
+test('checkValues accepts finite non-negative counts', () => {
+  assert.doesNotThrow(() =>
+    checkValues(
+      csrFromDense([
+        [0, 1],
+        [2.5, 0],
+      ]),
+      { file },
+    ),
+  );
+});
+
+test('checkValues names the file, the count and the first non-finite position', () => {
+  const X = csrFromDense([
+    [1, 0, 0],
+    [0, 0, Number.NaN],
+    [Number.POSITIVE_INFINITY, 0, 0],
+  ]);
+  assert.throws(
+    () => checkValues(X, { file, cellIds: ['a', 'b', 'c'], geneIds: ['g1', 'g2', 'g3'] }),
+    (e) =>
+      isScgraphError(e) &&
+      e.kind === 'invalid-input' &&
+      e.file === file &&
+      e.message ===
+        'sample.h5ad: 2 non-finite value(s) (NaN or Inf) in the expression matrix; ' +
+          "first value NaN at cell 'b' (row 1), gene 'g3' (column 2)",
+  );
+});
+
+test('checkValues reports non-finite values even where negatives are allowed', () => {
+  const X = csrFromDense([[-1, Number.NEGATIVE_INFINITY]]);
+  assert.throws(
+    () => checkValues(X, { file, allowNegative: true }),
+    /1 non-finite value\(s\).*first value -Infinity at cell row 0, gene column 1/,
+  );
+});
+
+test('checkValues rejects negative counts and finds the row past empty rows', () => {
+  const X = csrFromDense([
+    [0, 0],
+    [0, 0],
+    [3, -2],
+    [-1, 0],
+  ]);
+  assert.throws(
+    () => checkValues(X, { file, matrixName: 'X' }),
+    (e) =>
+      isScgraphError(e) &&
+      e.field === 'X' &&
+      /2 negative value\(s\) where counts are expected; first value -2 at cell row 2, gene column 1/.test(
+        e.message,
+      ),
+  );
+});
+
+test('checkValues allows negative values when asked', () => {
+  assert.doesNotThrow(() => checkValues(csrFromDense([[-3.5, 1]]), { file, allowNegative: true }));
+});

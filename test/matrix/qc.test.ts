@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isScgraphError } from '../../src/errors.ts';
+import { maskToIndices, mitoMaskFromSymbols, qcFilter, subsetCsr } from '../../src/matrix/qc.ts';
+import { csrFromDense } from './reference-fixture.ts';
+
+// Cells × genes; gene 3 is mitochondrial.
+const X = csrFromDense([
+  [1, 2, 0, 1], // 3 genes, total 4, mito 0.25
+  [0, 0, 5, 0], // 1 gene
+  [0, 1, 1, 8], // 3 genes, total 10, mito 0.8
+  [3, 0, 2, 0], // 2 genes, total 5, mito 0
+  [0, 0, 0, 0], // empty
+]);
+const mito = Uint8Array.from([0, 0, 0, 1]);
+
+test('qcFilter keeps cells with enough genes, then genes seen in enough kept cells', () => {
+  const { cellMask, geneMask, nGenesPerCell, totalPerCell, report } = qcFilter(X, {
+    minGenes: 2,
+    minCells: 2,
+  });
+  assert.deepEqual(Array.from(nGenesPerCell), [3, 1, 3, 2, 0]);
+  assert.deepEqual(Array.from(totalPerCell), [4, 5, 10, 5, 0]);
+  assert.deepEqual(Array.from(cellMask), [1, 0, 1, 1, 0]);
+  // Over cells 0, 2, 3: gene 0 in 2, gene 1 in 2, gene 2 in 2, gene 3 in 2.
+  assert.deepEqual(Array.from(geneMask), [1, 1, 1, 1]);
+  assert.equal(report.cellsRemoved, 2);
+  assert.equal(report.cellsRemovedMinGenes, 2);
+  assert.equal(report.genesRemoved, 0);
+});
+
+test('qcFilter counts genes over kept cells only', () => {
+  // minGenes 3 keeps cells 0 and 2; gene 0 is then seen once, gene 2 once.
+  const { cellMask, geneMask, report } = qcFilter(X, { minGenes: 3, minCells: 2 });
+  assert.deepEqual(Array.from(cellMask), [1, 0, 1, 0, 0]);
+  assert.deepEqual(Array.from(geneMask), [0, 1, 0, 1]);
+  assert.equal(report.genesRemoved, 2);
+  assert.equal(report.genesKept, 2);
+});
+
+test('qcFilter drops cells above the mitochondrial fraction', () => {
+  const { cellMask, mitoFraction, report } = qcFilter(X, {
+    minGenes: 1,
+    maxMitoFraction: 0.5,
+    mitoGenes: mito,
+  });
+  assert.deepEqual(Array.from(mitoFraction ?? []), [0.25, 0, 0.8, 0, 0]);
+  assert.deepEqual(Array.from(cellMask), [1, 1, 0, 1, 0]);
+  assert.equal(report.cellsRemovedMito, 1);
+  assert.equal(report.cellsRemovedMinGenes, 1);
+  assert.equal(report.cellsRemoved, 2);
+});
+
+test('qcFilter with default thresholds removes only empty cells and genes', () => {
+  const { cellMask, geneMask } = qcFilter(
+    csrFromDense([
+      [0, 1, 0],
+      [0, 0, 0],
+      [0, 2, 0],
+    ]),
+  );
+  assert.deepEqual(Array.from(cellMask), [1, 0, 1]);
+  assert.deepEqual(Array.from(geneMask), [0, 1, 0]);
+});
+
+test('qcFilter fails with an empty-result error when no cell passes', () => {
+  assert.throws(
+    () => qcFilter(X, { minGenes: 10 }),
+    (e) => isScgraphError(e) && e.kind === 'empty-result' && /no cells/.test(e.message),
+  );
+});
+
+test('qcFilter rejects bad thresholds and a mito limit without mito genes', () => {
+  assert.throws(() => qcFilter(X, { minGenes: -1 }), /min_genes/);
+  assert.throws(() => qcFilter(X, { maxMitoFraction: 0.2 }), /mitochondrial/);
+  assert.throws(() => qcFilter(X, { maxMitoFraction: 2, mitoGenes: mito }), /between 0 and 1/);
+  assert.throws(() => qcFilter(X, { mitoGenes: Uint8Array.of(1) }), /1 entries for 4 genes/);
+});
+
+test('mitoMaskFromSymbols marks human and mouse MT- genes', () => {
+  const mask = mitoMaskFromSymbols(['MT-CO1', 'mt-Nd1', 'GAPDH', 'MTOR', 'Mt-Atp6']);
+  assert.deepEqual(Array.from(mask), [1, 1, 0, 0, 1]);
+});
+
+test('subsetCsr takes rows and columns in the given order', () => {
+  const sub = subsetCsr(X, Int32Array.from([2, 0]), Int32Array.from([3, 1]));
+  assert.equal(sub.nRows, 2);
+  assert.equal(sub.nCols, 2);
+  // Row 2 → [8, 1], row 0 → [1, 2]; columns sorted within each row.
+  assert.deepEqual(Array.from(sub.indptr), [0, 2, 4]);
+  assert.deepEqual(Array.from(sub.indices), [0, 1, 0, 1]);
+  assert.deepEqual(Array.from(sub.data), [8, 1, 1, 2]);
+});
+
+test('subsetCsr keeps everything along a null axis and uses mask indices', () => {
+  const rows = maskToIndices(Uint8Array.from([1, 0, 0, 1, 0]));
+  const sub = subsetCsr(X, rows, null);
+  assert.deepEqual(Array.from(sub.indptr), [0, 3, 5]);
+  assert.deepEqual(Array.from(sub.indices), [0, 1, 3, 0, 2]);
+  assert.deepEqual(Array.from(sub.data), [1, 2, 1, 3, 2]);
+  const cols = subsetCsr(X, null, Int32Array.from([2]));
+  assert.deepEqual(Array.from(cols.indptr), [0, 0, 1, 2, 3, 3]);
+  assert.deepEqual(Array.from(cols.data), [5, 1, 2]);
+});
+
+test('subsetCsr sorts long rows when columns are reordered', () => {
+  const wide = csrFromDense([Array.from({ length: 100 }, (_, i) => i + 1)]);
+  const order = Int32Array.from({ length: 100 }, (_, i) => 99 - i);
+  const sub = subsetCsr(wide, null, order);
+  assert.deepEqual(
+    Array.from(sub.indices),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    Array.from(sub.data),
+    Array.from({ length: 100 }, (_, i) => 100 - i),
+  );
+});
+
+test('subsetCsr rejects out-of-range and repeated indices', () => {
+  assert.throws(() => subsetCsr(X, Int32Array.from([5]), null), /row 5 is out of range/);
+  assert.throws(() => subsetCsr(X, null, Int32Array.from([1, 1])), /column 1 appears twice/);
+});
