@@ -1,0 +1,204 @@
+import { invalidParameter, ScgraphError } from '../errors.ts';
+import type { CsrMatrix } from './csr.ts';
+
+export interface HvgOptions {
+  /** How many genes to select. Default 2000; all genes are kept when there are no more. */
+  nTop?: number;
+  /** Equal-width bins of log mean expression. Default 20. */
+  nBins?: number;
+}
+
+export interface HvgResult {
+  /** 1 for selected genes, one entry per column. */
+  mask: Uint8Array;
+  /** Selected columns, ascending. */
+  indices: Int32Array;
+  /** log1p of each gene's mean (of expm1 of the log data). */
+  means: Float64Array;
+  /** log of variance / mean, NaN where the variance is zero. */
+  dispersions: Float64Array;
+  /** Dispersion z-scored within its mean bin (float32 like the reference), NaN if undefined. */
+  dispersionsNorm: Float32Array;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Highly variable genes the way scanpy's highly_variable_genes(flavor='seurat',
+ * n_top_genes) selects them on log1p data: per-gene mean and variance (ddof 1)
+ * of expm1(X), log dispersion, 20 equal-width bins of log1p(mean) cut like
+ * pandas.cut, dispersion z-scored within each bin (a bin with a single gene
+ * scores it 1), and the genes whose normalized dispersion is at least the
+ * nTop-th largest (ties included, undefined scores counting as 0).
+ */
+export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): HvgResult {
+  const { nTop = 2000, nBins = 20 } = options;
+  if (!Number.isInteger(nTop) || nTop < 1) {
+    throw invalidParameter('n_top_genes', `must be a positive integer, got ${nTop}`);
+  }
+  if (!Number.isInteger(nBins) || nBins < 1) {
+    throw invalidParameter('n_bins', `must be a positive integer, got ${nBins}`);
+  }
+  const n = Xlog.nRows;
+  const nGenes = Xlog.nCols;
+  if (n < 2) {
+    throw new ScgraphError('empty-result', `gene variances need at least 2 cells, got ${n}`);
+  }
+
+  const { mean, variance } = meanVarianceExpm1(Xlog);
+  const means = new Float64Array(nGenes);
+  const dispersions = new Float64Array(nGenes);
+  const ddof1 = n / (n - 1);
+  for (let g = 0; g < nGenes; g++) {
+    const m = mean[g] === 0 ? 1e-12 : mean[g];
+    const d = (variance[g] * ddof1) / m;
+    dispersions[g] = d === 0 ? Number.NaN : Math.log(d);
+    means[g] = Math.log1p(m);
+  }
+
+  const bin = cutEqualWidth(means, nBins);
+  const dispersionsNorm = zScoreWithinBins(dispersions, bin, nBins);
+  const mask = selectTop(dispersionsNorm, nTop);
+  const indices = new Int32Array(mask.reduce((s, v) => s + v, 0));
+  for (let g = 0, k = 0; g < nGenes; g++) if (mask[g]) indices[k++] = g;
+  return { mask, indices, means, dispersions, dispersionsNorm };
+}
+
+/**
+ * Column mean and population variance of expm1(X), as sklearn's
+ * mean_variance_axis computes them (float64 sums, the corrected two-pass
+ * formula, results rounded to float32 for float32 input).
+ */
+function meanVarianceExpm1(X: CsrMatrix): { mean: Float64Array; variance: Float64Array } {
+  const { nRows: n, nCols, indptr, indices, data } = X;
+  const mean = new Float64Array(nCols);
+  const stored = new Float64Array(nCols);
+  const end = indptr[n];
+  for (let p = 0; p < end; p++) {
+    const c = indices[p];
+    mean[c] += Math.fround(Math.expm1(data[p]));
+    stored[c]++;
+  }
+  for (let c = 0; c < nCols; c++) mean[c] /= n;
+
+  const variance = new Float64Array(nCols);
+  const correction = new Float64Array(nCols);
+  for (let p = 0; p < end; p++) {
+    const c = indices[p];
+    const diff = Math.fround(Math.expm1(data[p])) - mean[c];
+    correction[c] += diff;
+    variance[c] += diff * diff;
+  }
+  for (let c = 0; c < nCols; c++) {
+    const zeros = n - stored[c];
+    let corr = correction[c];
+    let v = variance[c];
+    // Only add the implicit zeros' share when there are any, to avoid cancellation.
+    if (zeros > 0) {
+      corr -= zeros * mean[c];
+      v += zeros * mean[c] * mean[c];
+    }
+    variance[c] = Math.fround((v - (corr * corr) / n) / n);
+    mean[c] = Math.fround(mean[c]);
+  }
+  return { mean, variance };
+}
+
+/**
+ * Bin of each value among `nBins` equal-width bins over its range, as
+ * pandas.cut(x, bins=nBins) assigns them: edges from numpy.linspace, intervals
+ * closed on the right, the lowest edge lowered by 0.1% of the range so the
+ * minimum falls in the first bin (or ±0.1% around a constant value).
+ */
+export function cutEqualWidth(x: Float64Array, nBins: number): Int32Array {
+  let mn = Number.POSITIVE_INFINITY;
+  let mx = Number.NEGATIVE_INFINITY;
+  for (const v of x) {
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  let edges: Float64Array;
+  if (mn === mx) {
+    mn -= mn !== 0 ? 0.001 * Math.abs(mn) : 0.001;
+    mx += mx !== 0 ? 0.001 * Math.abs(mx) : 0.001;
+    edges = linspace(mn, mx, nBins + 1);
+  } else {
+    edges = linspace(mn, mx, nBins + 1);
+    edges[0] -= (mx - mn) * 0.001;
+  }
+  const bin = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    // searchsorted(edges, x, side='left') - 1: the number of edges strictly below x, less one.
+    let lo = 0;
+    let hi = edges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (edges[mid] < x[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    bin[i] = lo - 1;
+  }
+  return bin;
+}
+
+/** numpy.linspace(start, stop, num) with endpoint, computed the same way (i * step + start). */
+function linspace(start: number, stop: number, num: number): Float64Array {
+  const out = new Float64Array(num);
+  const step = (stop - start) / (num - 1);
+  for (let i = 0; i < num; i++) out[i] = i * step + start;
+  out[num - 1] = stop;
+  return out;
+}
+
+/** (d - bin mean) / bin std (ddof 1) over defined values, scanpy's single-gene-bin rule. */
+function zScoreWithinBins(dispersions: Float64Array, bin: Int32Array, nBins: number): Float32Array {
+  const count = new Float64Array(nBins);
+  const sum = new Float64Array(nBins);
+  for (let g = 0; g < dispersions.length; g++) {
+    if (Number.isNaN(dispersions[g])) continue;
+    count[bin[g]]++;
+    sum[bin[g]] += dispersions[g];
+  }
+  const binMean = new Float64Array(nBins);
+  for (let b = 0; b < nBins; b++) binMean[b] = count[b] > 0 ? sum[b] / count[b] : Number.NaN;
+  const squares = new Float64Array(nBins);
+  for (let g = 0; g < dispersions.length; g++) {
+    if (Number.isNaN(dispersions[g])) continue;
+    const d = dispersions[g] - binMean[bin[g]];
+    squares[bin[g]] += d * d;
+  }
+  const binStd = new Float64Array(nBins);
+  for (let b = 0; b < nBins; b++) {
+    if (count[b] >= 2) {
+      binStd[b] = Math.sqrt(squares[b] / (count[b] - 1));
+    } else {
+      // scanpy: where the std is undefined it takes the mean as std and 0 as mean.
+      binStd[b] = binMean[b];
+      binMean[b] = 0;
+    }
+  }
+  const norm = new Float32Array(dispersions.length);
+  for (let g = 0; g < dispersions.length; g++) {
+    norm[g] = (dispersions[g] - binMean[bin[g]]) / binStd[bin[g]];
+  }
+  return norm;
+}
+
+/**
+ * Genes whose score (NaN as 0, ±Inf clamped like numpy.nan_to_num) is at
+ * least the nTop-th largest defined score. All genes when nTop covers them.
+ */
+function selectTop(scores: Float32Array, nTop: number): Uint8Array {
+  const mask = new Uint8Array(scores.length);
+  if (nTop >= scores.length) return mask.fill(1);
+  const defined = scores.filter((v) => !Number.isNaN(v)).sort((a, b) => b - a);
+  // The reference fails when fewer scores than nTop are defined; we keep every defined one.
+  if (defined.length === 0) return mask.fill(1);
+  const cutoff = defined[Math.min(nTop, defined.length) - 1];
+  for (let g = 0; g < scores.length; g++) {
+    const v = scores[g];
+    const clamped = Number.isNaN(v) ? 0 : Math.max(-FLOAT32_MAX, Math.min(FLOAT32_MAX, v));
+    if (clamped >= cutoff) mask[g] = 1;
+  }
+  return mask;
+}
