@@ -313,7 +313,7 @@ async function readMatrixMarket(
           `line ${lineNo}: more entries than the ${header.nnz} the size line declares`,
         );
       }
-      const entry = parseEntry(file, line, lineNo, header);
+      const entry = fastEntry(line, header) ?? parseEntry(file, line, lineNo, header);
       genes[count] = entry.row;
       cells[count] = entry.col;
       values[count] = entry.value;
@@ -412,6 +412,52 @@ function checkShape(
 }
 
 const entry = { row: 0, col: 0, value: 0 };
+
+/**
+ * The common case, 'row col value' with plain decimal integers and single
+ * blanks, parsed by character codes: several times faster than splitting.
+ * Returns undefined for anything else, which `parseEntry` then parses or
+ * reports with its line number.
+ */
+function fastEntry(line: string, header: Header): typeof entry | undefined {
+  const n = line.length;
+  let p = 0;
+  let row = 0;
+  let col = 0;
+  let c = line.charCodeAt(p);
+  if (c < 48 || c > 57) return undefined;
+  for (; p < n && c >= 48 && c <= 57; c = line.charCodeAt(++p)) row = row * 10 + (c - 48);
+  if (c !== 32 && c !== 9) return undefined;
+  c = line.charCodeAt(++p);
+  if (c < 48 || c > 57) return undefined;
+  for (; p < n && c >= 48 && c <= 57; c = line.charCodeAt(++p)) col = col * 10 + (c - 48);
+  if (row < 1 || row > header.nRows || col < 1 || col > header.nCols) return undefined;
+  let value = 1;
+  if (header.field !== 'pattern') {
+    if (c !== 32 && c !== 9) return undefined;
+    const start = ++p;
+    c = line.charCodeAt(p);
+    let v = 0;
+    for (; p < n && c >= 48 && c <= 57; c = line.charCodeAt(++p)) v = v * 10 + (c - 48);
+    if (p === start) return undefined;
+    if (p < n) {
+      // A decimal point or exponent: let Number() parse the whole token.
+      if (c !== 46 && c !== 101 && c !== 69) return undefined;
+      let end = p;
+      while (end < n && line.charCodeAt(end) !== 32 && line.charCodeAt(end) !== 9) end++;
+      if (end < n) return undefined;
+      v = Number(line.slice(start, end));
+      if (Number.isNaN(v)) return undefined;
+    }
+    value = v;
+  } else if (p < n) {
+    return undefined;
+  }
+  entry.row = row - 1;
+  entry.col = col - 1;
+  entry.value = value;
+  return entry;
+}
 
 /** Parses 'row col [value]' into the shared `entry` (0-based indices). */
 function parseEntry(file: string, line: string, lineNo: number, header: Header): typeof entry {
