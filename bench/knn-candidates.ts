@@ -11,6 +11,7 @@
  *     [--exact-full] [--usearch /path/to/node_modules/usearch]
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { knn } from '../src/graph/knn.ts';
 import type { DenseMatrix } from '../src/matrix/csr.ts';
@@ -175,4 +176,5 @@ async function usearchRows(
   return rows;
 }
 
-await main();
+// Runs only when executed, so other scripts can import readNpyFloat32.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
