@@ -180,6 +180,11 @@ function readFrameColumn(
     if (encoding === 'categorical') {
       const codes = readFloat64(dataset(file, `${path}/codes`));
       column = categoricalColumn(codes, readLabels(dataset(file, `${path}/categories`)));
+    } else if (encoding === 'nullable-string-array') {
+      // Masked (missing) strings become empty strings; string columns have no missing marker.
+      const values = readStrings(dataset(file, `${path}/values`));
+      const mask = readFloat64(dataset(file, `${path}/mask`));
+      column = stringColumn(values.map((v, i) => (mask[i] ? '' : v)));
     } else if (encoding === 'nullable-integer' || encoding === 'nullable-boolean') {
       const values = readFloat64(dataset(file, `${path}/values`));
       const mask = readFloat64(dataset(file, `${path}/mask`));

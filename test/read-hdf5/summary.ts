@@ -72,7 +72,8 @@ export function assertColumn(column: Column | undefined, expected: any, what: st
   assert.ok(column, `${what} missing`);
   assert.equal(column.kind, expected.kind, `${what} kind`);
   if (column.kind === 'categorical') {
-    assert.deepEqual(column.categories, expected.categories, `${what} categories`);
+    assert.equal(column.categories.length, expected.n_categories, `${what} category count`);
+    assert.deepEqual(column.categories.slice(0, 30), expected.categories, `${what} categories`);
     assert.deepEqual(Array.from(column.codes.slice(0, 5)), expected.codes_head, `${what} codes`);
     assert.equal(column.codes.filter((c) => c < 0).length, expected.missing, `${what} missing`);
   } else if (column.kind === 'boolean') {
