@@ -174,6 +174,7 @@ function decideLayout(
     );
   }
   if (width < 2) throw invalidInput(path, 'only one column: expected row ids followed by values');
+  // Numeric cell metadata (n_counts, batch 1/2) in a cells-as-rows table reads as genes: no way to tell.
   const isText = new Array<boolean>(width).fill(false);
   for (const { fields } of sample) {
     if (fields.length !== width) continue; // reported with its line number when the row is added
