@@ -13,6 +13,7 @@ const skip = pythonSkipReason();
 // by hand or by small loops over those rules; float sums are compared to 1e-4.
 describe('package interop with anndata and numpy', { skip }, () => {
   let root: string;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON printed by Python; the assertions check its shape
   let seen: any;
 
   before(async () => {

@@ -19,6 +19,6 @@ export function runPythonJson(args: string[]): unknown {
 }
 
 /** What anndata and numpy see in a package's dataset.h5ad and graph.npz. */
-export function inspectPackage(h5ad: string, npz: string): any {
+export function inspectPackage(h5ad: string, npz: string): unknown {
   return runPythonJson([INSPECT, h5ad, npz]);
 }

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isScgraphError } from '../../src/errors.ts';
+import { validatePackage } from '../../src/package/validate.ts';
+import { writePackage } from '../../src/package/write-package.ts';
+import { smallDataset } from './small-dataset.ts';
+
+const PACKAGE_FILES = ['dataset.h5ad', 'graph.npz', 'manifest.json'];
+// sha256 of the 6 bytes "hello\n", from `printf 'hello\n' | sha256sum`.
+const HELLO_SHA256 = '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03';
+
+let root: string;
+let source: string;
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'scgraph-package-'));
+  source = join(root, 'input.txt');
+  writeFileSync(source, 'hello\n');
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function input(extra: { builtAt?: string } = {}) {
+  return {
+    source: { path: source },
+    parameters: { k: 4, seed: 0, label: 'cell_type' },
+    graphStats: { nodes: 50, isolated: 0 },
+    toolVersion: '0.0.0-test',
+    ...extra,
+  };
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+describe('writePackage', () => {
+  it('writes the three files and a manifest describing them', async () => {
+    const { dir, manifest } = await writePackage(join(root, 'one'), smallDataset(), input());
+    assert.deepEqual(readdirSync(dir).sort(), PACKAGE_FILES);
+    assert.deepEqual(manifest.source, { fileName: 'input.txt', bytes: 6, sha256: HELLO_SHA256 });
+    assert.equal(manifest.toolVersion, '0.0.0-test');
+    // 50 cells in a ring joined to ±1 and ±2: 100 undirected edges.
+    assert.deepEqual(manifest.counts, { cells: 50, genes: 6, edges: 100, features: 4 });
+    assert.deepEqual(manifest.labels, {
+      column: 'cell_type',
+      names: ['A', 'B', 'C'],
+      classCounts: { A: 17, B: 16, C: 16 },
+      unlabeled: 1,
+    });
+    assert.deepEqual(manifest.split, {
+      kind: 'stratified',
+      counts: { train: 29, val: 10, test: 10, unassigned: 1 },
+    });
+    for (const file of manifest.files) {
+      assert.equal(file.sha256, sha256(join(dir, file.name)), file.name);
+      assert.equal(file.bytes, readFileSync(join(dir, file.name)).length, file.name);
+    }
+    const lines = manifest.files
+      .map((f) => `${f.name} ${f.sha256}\n`)
+      .sort()
+      .join('');
+    assert.equal(manifest.packageSha256, createHash('sha256').update(lines).digest('hex'));
+    const onDisk = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    assert.deepEqual(onDisk, JSON.parse(JSON.stringify(manifest)));
+  });
+
+  it('writes identical bytes for the same input, across a pause of over a second', async () => {
+    const first = await writePackage(join(root, 'det-a'), smallDataset(), input());
+    // HDF5 stamps object headers with times at 1 s resolution; a pause would expose them.
+    await sleep(1100);
+    const second = await writePackage(
+      join(root, 'det-b'),
+      smallDataset(),
+      input({ builtAt: '2024-01-01T00:00:00Z' }),
+    );
+    for (const name of ['dataset.h5ad', 'graph.npz']) {
+      assert.ok(
+        readFileSync(join(first.dir, name)).equals(readFileSync(join(second.dir, name))),
+        `${name} differs between runs`,
+      );
+    }
+    // builtAt is outside the package hash.
+    assert.equal(first.manifest.packageSha256, second.manifest.packageSha256);
+    const third = await writePackage(join(root, 'det-c'), smallDataset(), input());
+    assert.ok(
+      readFileSync(join(first.dir, 'manifest.json')).equals(
+        readFileSync(join(third.dir, 'manifest.json')),
+      ),
+    );
+  });
+
+  it('refuses an existing folder unless told to overwrite, then replaces it', async () => {
+    const out = join(root, 'existing');
+    mkdirSync(out);
+    writeFileSync(join(out, 'stale.txt'), 'old');
+    await assert.rejects(writePackage(out, smallDataset(), input()), (error) => {
+      assert.ok(isScgraphError(error));
+      assert.equal(error.kind, 'conflict');
+      assert.match(error.message, /already exists/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(out), ['stale.txt']);
+
+    await writePackage(out, smallDataset(), input(), { overwrite: true });
+    assert.deepEqual(readdirSync(out).sort(), PACKAGE_FILES);
+    assert.deepEqual(leftovers('existing'), []);
+  });
+
+  it('leaves nothing behind when the dataset arrays have the wrong length', async () => {
+    const good = smallDataset();
+    const bad = smallDataset({ cellIds: good.cellIds.slice(1) });
+    await assert.rejects(writePackage(join(root, 'bad-length'), bad, input()), (error) => {
+      assert.ok(isScgraphError(error));
+      assert.equal(error.kind, 'invalid-input');
+      assert.equal(error.field, 'cellIds');
+      assert.match(error.message, /49 cell ids for 50 rows/);
+      return true;
+    });
+    assert.equal(existsSync(join(root, 'bad-length')), false);
+    assert.deepEqual(leftovers('bad-length'), []);
+  });
+
+  it('removes the temporary folder when a later file fails to write', async () => {
+    // graph.npz is written before dataset.h5ad, which rejects a key HDF5 would read as a path.
+    const bad = smallDataset({ uns: { 'a/b': 1 } });
+    await assert.rejects(
+      writePackage(join(root, 'bad-key'), bad, input()),
+      /cannot be an HDF5 key/,
+    );
+    assert.equal(existsSync(join(root, 'bad-key')), false);
+    assert.deepEqual(leftovers('bad-key'), []);
+  });
+
+  it('leaves nothing behind when the source file cannot be read', async () => {
+    const missing = { ...input(), source: { path: join(root, 'nope.h5ad') } };
+    await assert.rejects(
+      writePackage(join(root, 'no-source'), smallDataset(), missing),
+      /nope\.h5ad/,
+    );
+    assert.deepEqual(leftovers('no-source'), []);
+  });
+});
+
+/** Entries in the test root named after `name` (the folder itself, .tmp-*, .old-*). */
+function leftovers(name: string): string[] {
+  return readdirSync(root).filter((entry) => entry.startsWith(`${name}.`));
+}
+
+describe('validatePackage', () => {
+  async function freshPackage(name: string): Promise<string> {
+    return (await writePackage(join(root, name), smallDataset(), input())).dir;
+  }
+
+  it('accepts an untouched package', async () => {
+    const result = await validatePackage(await freshPackage('valid'));
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.ok, true);
+    assert.equal(result.manifest?.name, 'small');
+  });
+
+  it('detects a flipped byte', async () => {
+    const dir = await freshPackage('flipped');
+    const path = join(dir, 'graph.npz');
+    const bytes = readFileSync(path);
+    bytes[100] ^= 0xff;
+    writeFileSync(path, bytes);
+    const result = await validatePackage(dir);
+    assert.equal(result.ok, false);
+    assert.equal(result.problems.length, 1);
+    assert.match(result.problems[0], /^graph\.npz: sha256 [0-9a-f]{64}, manifest says/);
+  });
+
+  it('detects a deleted file and an extra one', async () => {
+    const dir = await freshPackage('deleted');
+    unlinkSync(join(dir, 'dataset.h5ad'));
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    const result = await validatePackage(dir);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.problems, ['dataset.h5ad: missing', 'notes.txt: not in the manifest']);
+  });
+
+  it('detects a wrong packageSha256', async () => {
+    const dir = await freshPackage('wrong-hash');
+    const path = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    manifest.packageSha256 = '0'.repeat(64);
+    writeFileSync(path, JSON.stringify(manifest));
+    const result = await validatePackage(dir);
+    assert.equal(result.ok, false);
+    assert.match(result.problems[0], /packageSha256 0{64} does not match/);
+  });
+
+  it('reports a missing manifest', async () => {
+    const dir = join(root, 'empty');
+    mkdirSync(dir);
+    const result = await validatePackage(dir);
+    assert.equal(result.ok, false);
+    assert.equal(result.manifest, null);
+    assert.match(result.problems[0], /^manifest\.json: missing/);
+  });
+});
