@@ -369,6 +369,19 @@ for (const backend of await sqlBackends()) {
       );
     });
 
+    it('numbers concurrent publishes of one dataset without gaps or repeats', async () => {
+      const inputs = [1, 2, 3, 4].map((i) => ({ ...PBMC, dataset: 'concurrent_set', nCells: i }));
+      const published = await Promise.all(inputs.map((input) => catalog.publishVersion(input)));
+      assert.deepEqual(published.map((v) => v.version).sort(), [1, 2, 3, 4]);
+      for (const v of published) {
+        assert.equal((await catalog.getVersion('concurrent_set', v.version))?.nCells, v.nCells);
+      }
+      assert.equal(
+        await count(db.sql, `SELECT count(*) AS n FROM files WHERE dataset = 'concurrent_set'`),
+        12,
+      );
+    });
+
     it('answers ping', async () => {
       await catalog.ping();
     });
