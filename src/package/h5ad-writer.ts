@@ -246,7 +246,13 @@ function writeDataframe(
   if (names.includes('_index')) {
     throw invalidInput(file, "'_index' is reserved by AnnData for the row names", { field: key });
   }
-  group.create_attribute('column-order', names, [names.length], 'S');
+  if (names.length > 0) {
+    group.create_attribute('column-order', names, [names.length], 'S');
+  } else {
+    // h5wasm cannot write an empty string attribute (HDF5 gets a NULL buffer); h5py writes
+    // an empty list as an empty float64 array too, and anndata reads either as no columns.
+    group.create_attribute('column-order', new Float64Array(0), [0]);
+  }
   writeStringArray(group, '_index', index);
   for (const [name, column] of table) writeColumn(group, name, column);
 }

@@ -16,6 +16,7 @@ import {
   packageSha256,
 } from './manifest.ts';
 import { writeNpz } from './npz.ts';
+import { hashSource } from './source-hash.ts';
 import type { GraphDataset } from './types.ts';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.ts';
 
@@ -23,7 +24,7 @@ export const NPZ_FILE = 'graph.npz';
 export const H5AD_FILE = 'dataset.h5ad';
 
 export interface ManifestInput {
-  /** The input file the dataset was built from; hashed into the manifest. */
+  /** The input file or folder the dataset was built from; hashed into the manifest. */
   source: { path: string };
   /** Every build parameter, recorded as given. */
   parameters: Record<string, unknown>;
@@ -84,7 +85,7 @@ async function writeContents(
   dataset: GraphDataset,
   input: ManifestInput,
 ): Promise<Manifest> {
-  const source = await hashSource(input.source.path);
+  const source = await hashSourceOf(input.source.path);
   await writeFile(join(tmp, NPZ_FILE), writeNpz(dataset));
   await writeH5ad(join(tmp, H5AD_FILE), dataset);
 
@@ -118,9 +119,9 @@ async function writeContents(
   return manifest;
 }
 
-async function hashSource(path: string): Promise<Manifest['source']> {
+async function hashSourceOf(path: string): Promise<Manifest['source']> {
   try {
-    return { fileName: basename(path), ...(await hashFile(path)) };
+    return await hashSource(path);
   } catch (error) {
     throw invalidInput(path, 'cannot read the source file to hash it', {}, error);
   }

@@ -159,3 +159,53 @@ describe('package interop with anndata and numpy', { skip }, () => {
     assert.equal(pos_sum, 325);
   });
 });
+
+describe('package interop for a spatial dataset without labels', { skip }, () => {
+  it('writes empty label names, no masks set and only the spatial graph', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'scgraph-interop-'));
+    try {
+      const source = join(root, 'input.txt');
+      writeFileSync(source, 'x');
+      const dataset = smallDataset({
+        graph: undefined,
+        primaryGraph: 'spatial',
+        labels: undefined,
+        split: undefined,
+        pca: undefined,
+        obs: new Map(),
+        var: new Map(),
+        uns: {},
+      });
+      const { dir, manifest } = await writePackage(join(root, 'pkg'), dataset, {
+        source: { path: source },
+        parameters: {},
+        graphStats: null,
+      });
+      // The 10 × 5 grid: 9 × 5 horizontal plus 10 × 4 vertical edges.
+      assert.equal(manifest.counts.edges, 85);
+      const seen = inspectPackage(join(dir, 'dataset.h5ad'), join(dir, 'graph.npz')) as {
+        h5ad: { obs: object; obsm: object; obsp: object; uns: Record<string, unknown> };
+        npz: { members: Record<string, unknown>; masks: object; y_counts: object; edges: object };
+      };
+      assert.deepEqual(seen.h5ad.obs, {});
+      assert.deepEqual(Object.keys(seen.h5ad.obsm), ['spatial']);
+      assert.deepEqual(Object.keys(seen.h5ad.obsp).sort(), [
+        'spatial_connectivities',
+        'spatial_distances',
+      ]);
+      assert.deepEqual(Object.keys(seen.h5ad.uns).sort(), ['scgraph', 'spatial_neighbors']);
+      assert.deepEqual(seen.npz.members.label_names, { dtype: '<U1', shape: [0] });
+      assert.deepEqual(seen.npz.masks, { train_mask: 0, val_mask: 0, test_mask: 0 });
+      assert.deepEqual(seen.npz.y_counts, { '-1': 50 });
+      assert.deepEqual(seen.npz.edges, {
+        self_loops: 0,
+        sorted: true,
+        symmetric: true,
+        unique: true,
+        weight_sum: 170,
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
