@@ -66,6 +66,8 @@ function withFixedClock(write: () => void): void {
   }
 }
 
+// Known shortcoming: each array is copied whole into the wasm heap (2 GiB cap); writing in
+// slices (Dataset.write_slice) would lift that for very large matrices.
 function writeAnnData(file: Group, dataset: GraphDataset): void {
   const name = dataset.name;
   setEncoding(file, 'anndata', '0.1.0');
