@@ -89,7 +89,7 @@ function quantity(units: Record<string, number>, what: string, fallback: number)
     .transform((raw, ctx) => {
       if (raw === undefined || raw === '') return fallback;
       const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw);
-      const unit = match?.[2]!.toLowerCase();
+      const unit = match?.[2]?.toLowerCase();
       const factor = Object.entries(units).find(([name]) => name.toLowerCase() === unit)?.[1];
       const value = match && factor !== undefined ? Number(match[1]) * factor : Number.NaN;
       if (!Number.isFinite(value) || value <= 0 || !Number.isSafeInteger(Math.round(value))) {

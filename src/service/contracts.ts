@@ -54,6 +54,7 @@ export interface VersionInput {
   graphKind: string;
   splitKind: string | null;
   graphParams: Record<string, unknown>;
+  /** Search filters read `edges` (or `nEdges`), `meanDegree` and `homophily` from here. */
   graphStats: Record<string, unknown>;
   license: string;
   citation: string;
