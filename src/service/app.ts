@@ -124,7 +124,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     max: limit.max,
     timeWindow: limit.windowMs,
     redis: deps.redis,
-    nameSpace: 'scgraph:rl:',
+    nameSpace: `${deps.config.keyPrefix ?? 'scgraph:'}rl:`,
     // Keyed by the key's hash when one is presented (auth has vetted it by now), else by IP.
     keyGenerator: (request) => {
       const key = presentedKey(request.headers);

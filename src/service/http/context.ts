@@ -19,6 +19,8 @@ export interface HttpConfig {
   shutdownTimeoutMs?: number;
   /** Trust X-Forwarded-* (behind a load balancer). Default false. */
   trustProxy?: boolean;
+  /** Prefix of the rate-limit counters in a shared Redis. Default 'scgraph:'. */
+  keyPrefix?: string;
   /** Catalog driver name for /health/detailed when no Sql handle is given. */
   databaseDriver?: string;
 }

@@ -67,6 +67,7 @@ const errorRef = { $ref: 'Error#' } as const;
 export function datasetRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     const ttlSeconds = ctx.config.cacheTtlSeconds ?? 30;
+    const prefix = CACHE_PREFIX;
     const cached = (name: string, key: string, compute: () => Promise<unknown>) =>
       cachedJson(
         {
@@ -94,7 +95,7 @@ export function datasetRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         const query = normalizeSearch(request.query as Record<string, unknown>);
-        const text = await cached('datasets', cacheKey('datasets', query), () =>
+        const text = await cached('datasets', cacheKey(prefix, 'datasets', query), () =>
           ctx.catalog.search(query),
         );
         return sendJson(reply, text);
@@ -113,7 +114,7 @@ export function datasetRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         const { name } = request.params as { name: string };
-        const text = await cached('dataset', cacheKey('dataset', { name }), async () => {
+        const text = await cached('dataset', cacheKey(prefix, 'dataset', { name }), async () => {
           const dataset = await ctx.catalog.getDataset(name);
           if (!dataset) throw notFound(name);
           const versions = await ctx.catalog.listVersions(name);
@@ -217,7 +218,7 @@ export function datasetRoutes(ctx: AppContext) {
         await getVersion(ctx, name, v);
         const record = await ctx.catalog.retractVersion(name, v, reason.trim());
         await ctx.cache
-          .deletePrefix(CACHE_PREFIX)
+          .deletePrefix(prefix)
           .catch((err) => request.log.warn({ err }, 'cache invalidation failed'));
         request.log.info({ dataset: name, version: v }, 'version retracted');
         return record;

@@ -1,18 +1,19 @@
 /**
  * Short-lived caching of catalog reads (list, search, detail) in the shared
  * Cache, keyed by the normalized query so equivalent URLs share an entry.
- * Publishing or retracting drops everything under CACHE_PREFIX.
+ * Publishing or retracting drops everything under the prefix.
  */
 import { createHash } from 'node:crypto';
 import type { Cache } from '../contracts.ts';
 import type { Metrics } from '../metrics.ts';
 
-export const CACHE_PREFIX = 'scgraph:api:';
+/** Where cached answers live inside the Cache (which adds its own deployment prefix). */
+export const CACHE_PREFIX = 'api:';
 
 /** A stable key: object keys sorted, array values sorted, undefined dropped. */
-export function cacheKey(cache: string, query: unknown): string {
+export function cacheKey(prefix: string, cache: string, query: unknown): string {
   const digest = createHash('sha256').update(stableJson(query)).digest('base64url');
-  return `${CACHE_PREFIX}${cache}:${digest}`;
+  return `${prefix}${cache}:${digest}`;
 }
 
 function stableJson(value: unknown): string {

@@ -1,10 +1,9 @@
 /**
- * Maps a built package's manifest plus the curator's metadata onto the
- * catalog's VersionInput. The manifest is the builder's record; this reads
- * it leniently so a field the builder renames shows up as 0/empty rather
- * than failing a publish.
+ * Maps a built package's manifest (src/package/manifest.ts) plus the
+ * curator's metadata onto the catalog's VersionInput.
  */
-import type { FileRecord, LabelSummary, VersionInput } from '../contracts.ts';
+import type { Manifest } from '../../package/manifest.ts';
+import type { FileRecord, VersionInput } from '../contracts.ts';
 
 /** What a curator says about a dataset (form fields of POST /datasets). */
 export interface DatasetMetadata {
@@ -16,65 +15,62 @@ export interface DatasetMetadata {
   license: string;
   citation: string;
   doi: string | null;
-  /** When given, replaces the tasks the manifest lists. */
+  /** When given, replaces the tasks inferred from the package. */
   tasks?: string[];
 }
 
-type Obj = Record<string, unknown>;
-
-function at(obj: unknown, ...paths: string[]): unknown {
-  for (const path of paths) {
-    let cur: unknown = obj;
-    for (const part of path.split('.')) {
-      cur = cur && typeof cur === 'object' ? (cur as Obj)[part] : undefined;
-    }
-    if (cur !== undefined && cur !== null) return cur;
-  }
-  return undefined;
-}
-
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const EXPRESSION_PARAMS = [
+  'k',
+  'knnMethod',
+  'nComponents',
+  'nTopGenes',
+  'useRep',
+  'useGraph',
+  'seed',
+];
+const SPATIAL_PARAMS = ['spatialGraph', 'spatialK', 'spatialRadius'];
 
 /** Builds the catalog record for a new version of `dataset`. */
 export function versionInput(
   dataset: string,
-  manifest: Obj,
+  rawManifest: Record<string, unknown>,
   meta: DatasetMetadata,
   files: FileRecord[],
 ): VersionInput {
-  const graph = obj(at(manifest, 'graph'));
-  const split = at(manifest, 'split.kind', 'split');
-  const tasks = meta.tasks ?? at(manifest, 'tasks');
+  const manifest = rawManifest as unknown as Manifest;
+  const params = manifest.parameters ?? {};
+  const stats = (manifest.graphStats ?? {}) as Record<string, unknown>;
+  const primary = stats.primary === 'spatial' ? 'spatial' : 'expression';
+  const primaryStats = (stats[primary] ?? {}) as Record<string, unknown>;
+  const { tasks: taskOverride, ...metadata } = meta;
+  const labels = manifest.labels
+    ? [{ column: manifest.labels.column, classes: { ...manifest.labels.classCounts } }]
+    : [];
   return {
     dataset,
-    ...meta,
-    nCells: num(at(manifest, 'nCells', 'n_cells', 'cells', 'shape.0')),
-    nGenes: num(at(manifest, 'nGenes', 'n_genes', 'genes', 'shape.1')),
-    labels: labelSummaries(at(manifest, 'labels', 'label')),
-    tasks: Array.isArray(tasks) ? tasks.map(String) : [],
-    graphKind: String(at(graph, 'kind') ?? at(manifest, 'graphKind') ?? 'unknown'),
-    splitKind: typeof split === 'string' && split !== 'none' ? split : null,
-    graphParams: obj(at(graph, 'params') ?? at(manifest, 'graphParams', 'parameters')),
-    graphStats: obj(at(manifest, 'graphStats', 'stats', 'graph.stats')),
-    sourceSha256: String(at(manifest, 'source.sha256', 'sourceSha256') ?? ''),
-    manifest,
+    ...metadata,
+    nCells: manifest.counts?.cells ?? 0,
+    nGenes: manifest.counts?.genes ?? 0,
+    labels,
+    tasks: taskOverride ?? (labels.length ? ['node-classification'] : []),
+    graphKind: graphKind(primary, params),
+    splitKind: manifest.split?.kind ?? null,
+    graphParams: pick(params, primary === 'spatial' ? SPATIAL_PARAMS : EXPRESSION_PARAMS),
+    // The primary graph's numbers at top level (what search filters on); each graph's in full beside.
+    graphStats: { ...primaryStats, ...stats },
+    sourceSha256: manifest.source?.sha256 ?? '',
+    manifest: rawManifest,
     files,
   };
 }
 
-function labelSummaries(value: unknown): LabelSummary[] {
-  const list = Array.isArray(value) ? value : value ? [value] : [];
-  return list.flatMap((entry) => {
-    const e = obj(entry);
-    const column = at(e, 'column', 'name');
-    if (typeof column !== 'string') return [];
-    const classes = obj(at(e, 'classes', 'classCounts', 'counts'));
-    return [
-      {
-        column,
-        classes: Object.fromEntries(Object.entries(classes).map(([k, v]) => [k, num(v)])),
-      },
-    ];
-  });
+// The manifest records the options, not the resolved graph kind, so 'auto' stays generic.
+function graphKind(primary: 'expression' | 'spatial', params: Record<string, unknown>): string {
+  if (primary === 'expression') return params.useGraph ? 'from-file' : 'knn';
+  const kind = params.spatialGraph;
+  return typeof kind === 'string' && kind !== 'auto' ? `spatial-${kind}` : 'spatial';
+}
+
+function pick(from: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => from[k] !== undefined).map((k) => [k, from[k]]));
 }

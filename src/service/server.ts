@@ -1,0 +1,106 @@
+/**
+ * Runs the hub on the configured backends: opens the database, applies
+ * migrations, listens, and shuts down gracefully on SIGTERM/SIGINT (stop
+ * accepting, finish in-flight requests, finish or mark retryable the running
+ * job, then close pools and clients).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createApp } from './app.ts';
+import { createCache, redisClientOf } from './cache/create-cache.ts';
+import { createCatalog } from './catalog/create-catalog.ts';
+import { redactedConfig, type ServiceConfig } from './config.ts';
+import type { Cache, Catalog } from './contracts.ts';
+import { openSql } from './db/open-sql.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createObjectStore } from './storage/create-object-store.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  catalog: Catalog;
+  cache: Cache;
+  /** The address it listens on, e.g. http://127.0.0.1:8000. */
+  url: string;
+  /** Graceful shutdown; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the hub. Installs SIGTERM/SIGINT handlers unless `handleSignals` is
+ * false (tests). Shutdown waits up to `shutdownTimeoutMs` (default 30 s) for
+ * a running job before marking it retryable.
+ */
+export async function startServer(
+  config: ServiceConfig,
+  options: { logger?: Logger; handleSignals?: boolean; shutdownTimeoutMs?: number } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  logger.info({ config: redactedConfig(config) }, 'starting');
+  const metrics = createMetrics();
+  const sql = await openSql(config, {
+    onQuery: metrics.onQuery,
+    onError: (err) => logger.warn({ err }, 'database connection error'),
+  });
+  const catalog = createCatalog(sql);
+  const opened: { close(): Promise<unknown> }[] = [catalog];
+  try {
+    const applied = await catalog.migrate();
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const store = await createObjectStore(config);
+    const cache = createCache(config);
+    opened.push(cache);
+    const redis = redisClientOf(cache) ?? undefined;
+    const app = await createApp({
+      config: {
+        ...config,
+        databaseDriver: sql.driver,
+        shutdownTimeoutMs: options.shutdownTimeoutMs,
+      },
+      catalog,
+      store,
+      cache,
+      redis,
+      logger,
+      metrics,
+      sql,
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= (async () => {
+        logger.info('shutting down');
+        // app.close stops accepting, waits for in-flight requests and settles jobs (onClose).
+        await app.close();
+        for (const resource of opened.reverse()) {
+          await resource.close().catch((err) => logger.warn({ err }, 'close failed'));
+        }
+        logger.info('stopped');
+      })();
+      return closing;
+    };
+    if (options.handleSignals !== false) {
+      const onSignal = (signal: NodeJS.Signals) => {
+        logger.info({ signal }, 'signal received');
+        close().then(
+          () => process.exit(0),
+          (err) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    }
+    logger.info({ url }, 'listening');
+    return { app, catalog, cache, url, close };
+  } catch (error) {
+    for (const resource of opened.reverse()) await resource.close().catch(() => {});
+    throw error;
+  }
+}
