@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { ScgraphError, invalidInput, invalidParameter } from '../errors.ts';
+import { invalidInput, invalidParameter, ScgraphError } from '../errors.ts';
 import { fuzzyConnectivities, knnDistanceMatrix } from '../graph/connectivities.ts';
 import { knn } from '../graph/knn.ts';
 import { delaunayGraph, spatialKnn, spatialRadius, visiumGrid } from '../graph/spatial.ts';
@@ -7,20 +7,25 @@ import { graphStats } from '../graph/stats.ts';
 import { checkValues } from '../matrix/check-values.ts';
 import type { CsrMatrix, DenseMatrix } from '../matrix/csr.ts';
 import { highlyVariableGenes } from '../matrix/hvg.ts';
-import { log1pOnly, normalizeTotalLog1p } from '../matrix/normalize.ts';
+import { transformExpression } from '../matrix/normalize.ts';
 import { pca } from '../matrix/pca.ts';
-import { mitoMaskFromSymbols, qcFilter, subsetCsr } from '../matrix/qc.ts';
-import type { Column, ExpressionData, Table } from '../read/dataset.ts';
-import { readInput } from '../read/index.ts';
+import { maskToIndices, mitoMaskFromSymbols, qcFilter, subsetCsr } from '../matrix/qc.ts';
 import type { CellGraph, GraphDataset } from '../package/types.ts';
 import { SPLIT_NAMES } from '../package/types.ts';
 import { writePackage } from '../package/write-package.ts';
+import type { Column, ExpressionData, Table } from '../read/dataset.ts';
+import { readInput } from '../read/index.ts';
 import { groupSplit, orderedSplit, stratifiedSplit } from '../split/splits.ts';
-import { classCounts, groupsFromColumn, labelsFromColumn, requireColumn, timesFromColumn } from './labels.ts';
+import {
+  classCounts,
+  groupsFromColumn,
+  labelsFromColumn,
+  requireColumn,
+  timesFromColumn,
+} from './labels.ts';
 import type { BuildOptions, ResolvedBuildOptions } from './options.ts';
 import { resolveBuildOptions } from './options.ts';
-import { hashSource } from './source-hash.ts';
-import { maskToIndex, takeRows } from './table-ops.ts';
+import { takeRows } from './table-ops.ts';
 
 /** One progress report: which step runs and how far it is (0–1). */
 export interface ProgressEvent {
@@ -30,7 +35,17 @@ export interface ProgressEvent {
 }
 
 export const BUILD_STEPS = [
-  'read', 'qc', 'normalize', 'hvg', 'pca', 'knn', 'connectivities', 'spatial', 'split', 'stats', 'write',
+  'read',
+  'qc',
+  'normalize',
+  'hvg',
+  'pca',
+  'knn',
+  'connectivities',
+  'spatial',
+  'split',
+  'stats',
+  'write',
 ] as const;
 export type BuildStep = (typeof BUILD_STEPS)[number];
 
@@ -65,12 +80,11 @@ export async function buildPackage(
   const params = resolveBuildOptions(rest);
   const built = await buildDataset(input, params, hooks);
   const write = timed(built.timings, 'write', hooks);
-  const source = await hashSource(input);
   const { manifest, dir } = await writePackage(
     outDir,
     built.dataset,
     {
-      source: { path: input, ...source },
+      source: { path: input },
       parameters: params as unknown as Record<string, unknown>,
       graphStats: built.stats,
       toolVersion: TOOL_VERSION,
@@ -78,13 +92,17 @@ export async function buildPackage(
     { overwrite },
   );
   write.done();
-  return { manifest: manifest as unknown as Record<string, unknown>, dir, timings: built.timings, warnings: built.warnings };
+  return {
+    manifest: manifest as unknown as Record<string, unknown>,
+    dir,
+    timings: built.timings,
+    warnings: built.warnings,
+  };
 }
 
 /** The tool version written into manifests (from package.json). */
-export const TOOL_VERSION: string = (
-  await import('../../package.json', { with: { type: 'json' } })
-).default.version;
+export const TOOL_VERSION: string = (await import('../../package.json', { with: { type: 'json' } }))
+  .default.version;
 
 interface BuiltDataset {
   dataset: GraphDataset;
@@ -149,12 +167,16 @@ export async function buildDataset(
     maxMitoFraction: params.maxMitoFraction,
     mitoGenes,
   });
-  const cellIndex = maskToIndex(qc.cellMask);
-  const geneIndex = maskToIndex(qc.geneMask);
+  const cellIndex = maskToIndices(qc.cellMask);
+  const geneIndex = maskToIndices(qc.geneMask);
   if (cellIndex.length === 0) {
     throw new ScgraphError('empty-result', 'no cells left after QC', {
       file: input,
-      details: { minGenes: params.minGenes, minCells: params.minCells, maxMitoFraction: params.maxMitoFraction ?? null },
+      details: {
+        minGenes: params.minGenes,
+        minCells: params.minCells,
+        maxMitoFraction: params.maxMitoFraction ?? null,
+      },
     });
   }
   if (geneIndex.length === 0) {
@@ -162,7 +184,10 @@ export async function buildDataset(
   }
   // A graph from the file is over all its cells; it cannot survive dropping some.
   if (params.useGraph && cellIndex.length !== data.X.nRows) {
-    throw invalidParameter('use-graph', `QC removed ${data.X.nRows - cellIndex.length} cells, so the stored graph no longer fits; relax QC (--min-genes 0) to use it`);
+    throw invalidParameter(
+      'use-graph',
+      `QC removed ${data.X.nRows - cellIndex.length} cells, so the stored graph no longer fits; relax QC (--min-genes 0) to use it`,
+    );
   }
   const counts = subsetCsr(data.X, cellIndex, geneIndex);
   const obs = takeRows(data.obs, cellIndex);
@@ -171,12 +196,7 @@ export async function buildDataset(
 
   // ---- normalize
   s = step('normalize');
-  const X =
-    params.transform === 'normalize-log1p'
-      ? normalizeTotalLog1p(counts, { targetSum: params.targetSum })
-      : params.transform === 'log1p'
-        ? log1pOnly(counts)
-        : counts;
+  const X = transformExpression(counts, params.transform, { targetSum: params.targetSum });
   s.done();
 
   // ---- highly variable genes
@@ -186,8 +206,14 @@ export async function buildDataset(
   const hvgGeneIndex = Int32Array.from(hvg.indices, (j) => geneIndex[j]);
   const geneIds = Array.from(hvgGeneIndex, (j) => data.geneIds[j]);
   const varTable = takeRows(data.var, hvgGeneIndex);
-  varTable.set('means', { kind: 'numeric', values: Float64Array.from(hvg.indices, (j) => hvg.means[j]) });
-  varTable.set('dispersions', { kind: 'numeric', values: Float64Array.from(hvg.indices, (j) => hvg.dispersions[j]) });
+  varTable.set('means', {
+    kind: 'numeric',
+    values: Float64Array.from(hvg.indices, (j) => hvg.means[j]),
+  });
+  varTable.set('dispersions', {
+    kind: 'numeric',
+    values: Float64Array.from(hvg.indices, (j) => hvg.dispersions[j]),
+  });
   varTable.set('dispersions_norm', {
     kind: 'numeric',
     values: Float64Array.from(hvg.indices, (j) => hvg.dispersionsNorm[j]),
@@ -209,7 +235,9 @@ export async function buildDataset(
       explainedVarianceRatio: Array.from(result.explainedVarianceRatio, (v) => round(v, 6)),
     };
     if (result.nComponents < params.nComponents) {
-      warnings.push(`PCA: ${params.nComponents} components asked, ${result.nComponents} possible for ${Xh.nRows} cells × ${Xh.nCols} genes`);
+      warnings.push(
+        `PCA: ${params.nComponents} components asked, ${result.nComponents} possible for ${Xh.nRows} cells × ${Xh.nCols} genes`,
+      );
     }
   }
   s.done();
@@ -218,8 +246,10 @@ export async function buildDataset(
   const spatial = data.spatial
     ? {
         coords: takeDenseRows(data.spatial.coords, cellIndex),
-        arrayRow: data.spatial.arrayRow && Int32Array.from(cellIndex, (i) => data.spatial!.arrayRow![i]),
-        arrayCol: data.spatial.arrayCol && Int32Array.from(cellIndex, (i) => data.spatial!.arrayCol![i]),
+        arrayRow:
+          data.spatial.arrayRow && Int32Array.from(cellIndex, (i) => data.spatial!.arrayRow![i]),
+        arrayCol:
+          data.spatial.arrayCol && Int32Array.from(cellIndex, (i) => data.spatial!.arrayCol![i]),
       }
     : undefined;
   const primary: 'expression' | 'spatial' =
@@ -247,7 +277,9 @@ export async function buildDataset(
       k,
       method: params.knnMethod,
       seed: params.seed,
-      onProgress: (fraction: number) => hooks.onProgress?.({ step: 'knn', fraction }),
+      // The step's own end reports 1; the search itself reports below that.
+      onProgress: (done: number, total: number) =>
+        hooks.onProgress?.({ step: 'knn', fraction: Math.min(0.99, done / Math.max(1, total)) }),
     });
     s.done();
     s = step('connectivities');
@@ -273,25 +305,36 @@ export async function buildDataset(
   if (spatial) {
     s = step('spatial');
     const kind =
-      params.spatialGraph === 'auto' ? (spatial.arrayRow && spatial.arrayCol ? 'visium-grid' : 'delaunay') : params.spatialGraph;
+      params.spatialGraph === 'auto'
+        ? spatial.arrayRow && spatial.arrayCol
+          ? 'visium-grid'
+          : 'delaunay'
+        : params.spatialGraph;
     let g: { connectivities: CsrMatrix; distances: CsrMatrix };
     const sparams: Record<string, string | number | boolean | null> = {};
     if (kind === 'visium-grid') {
       if (!spatial.arrayRow || !spatial.arrayCol) {
-        throw invalidParameter('spatial-graph', `'${input}' has no Visium array_row/array_col`, { found: kind });
+        throw invalidParameter('spatial-graph', `'${input}' has no Visium array_row/array_col`, {
+          found: kind,
+        });
       }
       g = visiumGrid(spatial.arrayRow, spatial.arrayCol, spatial.coords);
     } else if (kind === 'knn') {
       g = spatialKnn(spatial.coords, { k: params.spatialK });
       sparams.k = params.spatialK;
     } else if (kind === 'radius') {
-      if (params.spatialRadius === undefined) throw invalidParameter('spatial-radius', 'required for a radius graph');
+      if (params.spatialRadius === undefined)
+        throw invalidParameter('spatial-radius', 'required for a radius graph');
       g = spatialRadius(spatial.coords, { radius: params.spatialRadius });
       sparams.radius = params.spatialRadius;
     } else {
       g = delaunayGraph(spatial.coords, {});
     }
-    spatialGraph = { kind: kind === 'knn' ? 'spatial-knn' : kind === 'radius' ? 'spatial-radius' : kind, ...g, params: sparams };
+    spatialGraph = {
+      kind: kind === 'knn' ? 'spatial-knn' : kind === 'radius' ? 'spatial-radius' : kind,
+      ...g,
+      params: sparams,
+    };
     s.done();
   }
 
@@ -303,14 +346,22 @@ export async function buildDataset(
   let splitReport: unknown;
   if (splitKind === 'stratified') {
     if (!labels) throw invalidParameter('split', 'a stratified split needs --label');
-    const r = stratifiedSplit(labels.codes, { fractions: params.fractions, seed: params.seed, classNames: labels.names });
+    const r = stratifiedSplit(labels.codes, {
+      fractions: params.fractions,
+      seed: params.seed,
+      names: labels.names,
+    });
     split = { kind: 'stratified', assignment: r.assignment };
     splitReport = r.report;
   } else if (splitKind === 'group' || splitKind === 'ordered') {
-    if (!params.splitColumn) throw invalidParameter('split-column', `a ${splitKind} split needs --split-column`);
+    if (!params.splitColumn)
+      throw invalidParameter('split-column', `a ${splitKind} split needs --split-column`);
     const r =
       splitKind === 'group'
-        ? groupSplit(groupsFromColumn(obs, params.splitColumn).codes, { fractions: params.fractions, seed: params.seed })
+        ? groupSplit(groupsFromColumn(obs, params.splitColumn).codes, {
+            fractions: params.fractions,
+            seed: params.seed,
+          })
         : orderedSplit(timesFromColumn(obs, params.splitColumn), { fractions: params.fractions });
     split = { kind: splitKind, assignment: r.assignment };
     splitReport = r.report;
@@ -328,10 +379,11 @@ export async function buildDataset(
 
   // ---- statistics
   s = step('stats');
-  const primaryGraph = primary === 'spatial' ? spatialGraph! : graph;
   const stats = {
     expression: graphStats(graph.connectivities, labels && { codes: labels.codes }),
-    ...(spatialGraph && { spatial: graphStats(spatialGraph.connectivities, labels && { codes: labels.codes }) }),
+    ...(spatialGraph && {
+      spatial: graphStats(spatialGraph.connectivities, labels && { codes: labels.codes }),
+    }),
     primary,
   };
   s.done();
@@ -356,7 +408,12 @@ export async function buildDataset(
       scgraph: {
         name,
         matrix: data.matrixName,
-        qc: { cellsIn: data.X.nRows, genesIn: data.X.nCols, cellsKept: cellIds.length, genesKept: geneIndex.length },
+        qc: {
+          cellsIn: data.X.nRows,
+          genesIn: data.X.nCols,
+          cellsKept: cellIds.length,
+          genesKept: geneIndex.length,
+        },
         hvg: { nTop: params.nTopGenes, selected: geneIds.length },
         pca: pcaInfo,
         labels: labels ? { column: labels.column, classes: classCounts(labels) } : null,
@@ -379,9 +436,11 @@ function timed(timings: Partial<Record<BuildStep, number>>, name: BuildStep, hoo
 }
 
 function geneSymbols(data: ExpressionData): readonly string[] {
-  const symbols = data.var.get('gene_symbols') ?? data.var.get('gene_symbol') ?? data.var.get('name');
+  const symbols =
+    data.var.get('gene_symbols') ?? data.var.get('gene_symbol') ?? data.var.get('name');
   if (symbols?.kind === 'string') return symbols.values;
-  if (symbols?.kind === 'categorical') return Array.from(symbols.codes, (c) => (c >= 0 ? symbols.categories[c] : ''));
+  if (symbols?.kind === 'categorical')
+    return Array.from(symbols.codes, (c) => (c >= 0 ? symbols.categories[c] : ''));
   return data.geneIds;
 }
 
@@ -405,7 +464,10 @@ function denseFromCsr(m: CsrMatrix): DenseMatrix {
 function defaultName(input: string): string {
   const base = basename(input.replace(/\/+$/, ''));
   const stem = base.replace(/\.gz$/, '').replace(extname(base.replace(/\.gz$/, '')), '');
-  const name = stem.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  const name = stem
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '');
   if (!name) throw invalidInput(input, 'cannot derive a dataset name from the path; pass --name');
   return name.slice(0, 64);
 }

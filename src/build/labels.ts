@@ -62,10 +62,14 @@ export function labelsFromColumn(obs: Table, name: string): Labels {
         (a, b) => a - b,
       );
       if (distinct.length > MAX_NUMERIC_CLASSES) {
-        throw invalidParameter('label', `column '${name}' is continuous (${distinct.length} distinct values); a label needs classes`, {
-          expected: `at most ${MAX_NUMERIC_CLASSES} distinct values`,
-          found: String(distinct.length),
-        });
+        throw invalidParameter(
+          'label',
+          `column '${name}' is continuous (${distinct.length} distinct values); a label needs classes`,
+          {
+            expected: `at most ${MAX_NUMERIC_CLASSES} distinct values`,
+            found: String(distinct.length),
+          },
+        );
       }
       const index = new Map(distinct.map((v, i) => [v, i]));
       return {
@@ -94,9 +98,14 @@ export function classCounts(labels: Labels): Record<string, number> {
 export function groupsFromColumn(obs: Table, name: string): { codes: Int32Array; names: string[] } {
   const column = requireColumn(obs, name, 'split-column');
   if (column.kind === 'numeric' || column.kind === 'integer') {
-    const names = [...new Set(Array.from(column.values).filter(Number.isFinite))].sort((a, b) => a - b);
+    const names = [...new Set(Array.from(column.values).filter(Number.isFinite))].sort(
+      (a, b) => a - b,
+    );
     const index = new Map(names.map((v, i) => [v, i]));
-    return { codes: Int32Array.from(column.values, (v) => index.get(v) ?? -1), names: names.map(String) };
+    return {
+      codes: Int32Array.from(column.values, (v) => index.get(v) ?? -1),
+      names: names.map(String),
+    };
   }
   const labels = labelsFromColumn(new Map([[name, column]]), name);
   return { codes: labels.codes, names: [...labels.names] };
@@ -112,8 +121,12 @@ export function timesFromColumn(obs: Table, name: string): Float64Array {
     case 'categorical':
       return Float64Array.from(column.codes, (c) => (c >= 0 ? c : Number.NaN));
     default:
-      throw invalidParameter('split-column', `column '${name}' is not ordered (numeric or categorical)`, {
-        found: column.kind,
-      });
+      throw invalidParameter(
+        'split-column',
+        `column '${name}' is not ordered (numeric or categorical)`,
+        {
+          found: column.kind,
+        },
+      );
   }
 }

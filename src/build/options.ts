@@ -12,7 +12,10 @@ const fractions = z
 export const buildOptionsSchema = z
   .object({
     /** Dataset name (package and catalog); defaults to the input's base name. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ - (max 64)').optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ - (max 64)')
+      .optional(),
     /** Cell metadata column holding the class labels. */
     label: z.string().min(1).optional(),
     /** Input format; detected from content when absent. */
@@ -20,7 +23,9 @@ export const buildOptionsSchema = z
     /** h5ad: 'X', 'raw' or 'layers/<name>'. */
     matrix: z.string().optional(),
     /** 10x: feature types kept; 'all' keeps every feature. */
-    featureTypes: z.union([z.literal('all'), z.array(z.string()).min(1)]).default(['Gene Expression']),
+    featureTypes: z
+      .union([z.literal('all'), z.array(z.string()).min(1)])
+      .default(['Gene Expression']),
     /** 10x HDF5 (Cell Ranger 2): genome group to read. */
     genome: z.string().optional(),
     /** Delimited text orientation. */
@@ -65,7 +70,12 @@ export const buildOptionsSchema = z
     fractions: fractions.default([0.6, 0.2, 0.2]),
     /** Node features in graph.npz: PCA embedding or processed HVG expression. */
     features: z.enum(['pca', 'hvg']).default('pca'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
   })
   .strict();
 
@@ -73,7 +83,9 @@ export type BuildOptions = z.input<typeof buildOptionsSchema> & { overwrite?: bo
 export type ResolvedBuildOptions = z.output<typeof buildOptionsSchema>;
 
 /** Validates build options; the first problem becomes an error naming the option. */
-export function resolveBuildOptions(options: Omit<BuildOptions, 'overwrite'>): ResolvedBuildOptions {
+export function resolveBuildOptions(
+  options: Omit<BuildOptions, 'overwrite'>,
+): ResolvedBuildOptions {
   const parsed = buildOptionsSchema.safeParse(options);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -25,17 +25,3 @@ export function takeRows(table: Table, index: Int32Array): Map<string, Column> {
   for (const [name, column] of table) out.set(name, takeColumn(column, index));
   return out;
 }
-
-/** Indices of the set entries of a 0/1 mask. */
-export function maskToIndex(mask: Uint8Array): Int32Array {
-  let count = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
-  const out = new Int32Array(count);
-  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i]) out[j++] = i;
-  return out;
-}
-
-/** Number of entries of a column. */
-export function columnLength(column: Column): number {
-  return column.kind === 'categorical' ? column.codes.length : column.values.length;
-}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import { checkDataset } from './check-dataset.ts';
 import { edgeListFromAdjacency } from './edge-list.ts';
