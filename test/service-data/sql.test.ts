@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { migrate, migrationState } from '../../src/service/db/migrate.ts';
+import { openSql } from '../../src/service/db/open-sql.ts';
 import { type OpenBackend, sqlBackends } from './backends.ts';
 
 for (const backend of await sqlBackends()) {
@@ -86,3 +91,26 @@ for (const backend of await sqlBackends()) {
     });
   });
 }
+
+describe('pglite data folder', () => {
+  it('keeps migrations and rows across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scgraph-restart-'));
+    const config = {
+      database: { kind: 'pglite' as const, dataDir: dir },
+      statementTimeoutMs: 5000,
+    };
+    try {
+      const first = await openSql(config);
+      assert.deepEqual(await migrate(first), ['0001_catalog']);
+      await first.query(`INSERT INTO datasets (name) VALUES ('kept')`);
+      await first.close();
+
+      const second = await openSql(config);
+      assert.deepEqual(await migrationState(second), { applied: ['0001_catalog'], pending: [] });
+      assert.deepEqual(await second.query('SELECT name FROM datasets'), [{ name: 'kept' }]);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
