@@ -10,71 +10,16 @@
  *   node --import tsx bench/knn-candidates.ts /tmp/scbench/s20k_pca.npy [--sample 2000]
  *     [--exact-full] [--usearch /path/to/node_modules/usearch]
  */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { knn } from '../src/graph/knn.ts';
 import type { DenseMatrix } from '../src/matrix/csr.ts';
 import { Random } from '../src/matrix/random.ts';
+import { exactSample, readNpyFloat32, recall } from './recall.ts';
+
+export { readNpyFloat32 };
 
 const K = 15;
-
-/** Reads a C-order float32 little-endian .npy (the format numpy.save writes). */
-export function readNpyFloat32(path: string): DenseMatrix {
-  const buf = readFileSync(path);
-  if (buf.toString('latin1', 1, 6) !== 'NUMPY') throw new Error(`${path}: not a .npy file`);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = (major === 1 ? 10 : 12) + headerLen;
-  const header = buf.toString('latin1', start - headerLen, start);
-  if (!header.includes("'<f4'") || header.includes("'fortran_order': True")) {
-    throw new Error(`${path}: expected C-order little-endian float32, header ${header}`);
-  }
-  const shape = /'shape': \((\d+), (\d+)\)/.exec(header);
-  if (!shape) throw new Error(`${path}: expected a 2-d array, header ${header}`);
-  const [nRows, nCols] = [Number(shape[1]), Number(shape[2])];
-  const data = new Float32Array(nRows * nCols);
-  new Uint8Array(data.buffer).set(buf.subarray(start, start + data.byteLength));
-  return { nRows, nCols, data };
-}
-
-/** Exact k nearest (self included) of the sample rows only, float64 brute force. */
-function exactSample(x: DenseMatrix, sample: Int32Array, k: number): Int32Array[] {
-  const { nRows: n, nCols: dim, data } = x;
-  return Array.from(sample, (q) => {
-    const d2 = new Float64Array(n);
-    for (let p = 0; p < n; p++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) {
-        const diff = data[q * dim + d] - data[p * dim + d];
-        s += diff * diff;
-      }
-      d2[p] = s;
-    }
-    // Insertion into a short sorted list: k is tiny next to n.
-    const best: number[] = [];
-    for (let p = 0; p < n; p++) {
-      if (best.length === k && d2[p] >= d2[best[k - 1]]) continue;
-      let j = Math.min(best.length, k - 1);
-      best[j] = p;
-      while (j > 0 && d2[best[j - 1]] > d2[p]) {
-        best[j] = best[j - 1];
-        best[--j] = p;
-      }
-    }
-    return Int32Array.from(best);
-  });
-}
-
-function recall(found: (i: number) => ArrayLike<number>, sample: Int32Array, truth: Int32Array[]) {
-  let hits = 0;
-  sample.forEach((q, s) => {
-    const t = new Set(truth[s]);
-    const f = found(q);
-    for (let j = 0; j < f.length; j++) if (t.has(f[j])) hits++;
-  });
-  return hits / (sample.length * K);
-}
 
 function time<T>(fn: () => T): [T, number] {
   const t0 = performance.now();

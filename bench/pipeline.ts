@@ -1,0 +1,191 @@
+/**
+ * Side-by-side benchmark: our `scgraph build` against the Python reference
+ * pipeline (../shared/bench/ref_pipeline.py, done the way scanpy does it), on
+ * the same synthetic files, back to back on the same machine. Reports
+ * per-step seconds, whole-process seconds, peak RSS and kNN recall@15, and
+ * the ratios between the two, since absolute times on shared machines are
+ * noisy.
+ *
+ * Usage: npm run bench -- [--sizes 10000,50000,200000] [--runs 1] [--skip-ref]
+ *        [--work /tmp/scbench] [--recall-sample 5000]
+ * Needs /usr/bin/python3 with anndata, scikit-learn and pynndescent (Debian:
+ * python3-anndata python3-sklearn python3-pynndescent). Synthetic files are
+ * generated on first use under --work and never committed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Random } from '../src/matrix/random.ts';
+import { readH5ad } from '../src/read/h5ad.ts';
+import { exactSample, recall } from './recall.ts';
+
+const SHARED_BENCH = resolve(import.meta.dirname, '../../shared/bench');
+const K = 15;
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000,50000,200000' },
+    runs: { type: 'string', default: '1' },
+    'skip-ref': { type: 'boolean', default: false },
+    work: { type: 'string', default: '/tmp/scbench' },
+    'recall-sample': { type: 'string', default: '5000' },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const runs = Number(values.runs);
+const work = values.work;
+mkdirSync(work, { recursive: true });
+
+/** The fields of ref_pipeline.py's JSON line that the report uses. */
+interface RefResult {
+  import_s: number;
+  jit_warmup_s: number;
+  total_s: number;
+  recall_at_15: number;
+  peak_rss_process_mib: number;
+  steps: Record<string, { wall_s: number }>;
+}
+
+interface ProcessRun {
+  wallSeconds: number;
+  peakRssMiB: number;
+  stdout: string;
+}
+
+/** Runs a command under /usr/bin/time and returns its wall time and peak RSS. */
+function timedRun(command: string, args: string[]): ProcessRun {
+  const result = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', command, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    cwd: resolve(import.meta.dirname, '..'),
+  });
+  const line = result.stderr.split('\n').find((l) => l.startsWith('TIME '));
+  if (result.status !== 0 || !line) {
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr.slice(-3000)}`,
+    );
+  }
+  const [, wall, rssKiB] = line.split(' ');
+  return { wallSeconds: Number(wall), peakRssMiB: Number(rssKiB) / 1024, stdout: result.stdout };
+}
+
+function synthFile(n: number): string {
+  const path = join(work, `synth_${n}.h5ad`);
+  if (!existsSync(path)) {
+    console.error(`generating ${path} ...`);
+    const r = spawnSync(
+      '/usr/bin/python3',
+      [join(SHARED_BENCH, 'make_synth.py'), '--n-cells', String(n), '--out', path],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (r.status !== 0) throw new Error(`make_synth.py failed for ${n} cells`);
+  }
+  return path;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** recall@15 of the package's kNN graph (self + obsp distances row) against exact search. */
+async function packageRecall(dir: string, sampleSize: number) {
+  const data = await readH5ad(join(dir, 'dataset.h5ad'));
+  const pcs = data.obsm.get('X_pca');
+  const dist = data.obsp.get('distances');
+  if (!pcs || !dist) throw new Error(`${dir}: dataset.h5ad lacks X_pca or distances`);
+  const n = pcs.nRows;
+  const rng = new Random(12345);
+  const sample = Int32Array.from(
+    rng.shuffle(Int32Array.from({ length: n }, (_, i) => i)).subarray(0, Math.min(sampleSize, n)),
+  ).sort();
+  const truth = exactSample(pcs, sample, K);
+  const row = (i: number) => [i, ...dist.indices.subarray(dist.indptr[i], dist.indptr[i + 1])];
+  return recall(row, sample, truth, K);
+}
+
+const results: Record<string, unknown>[] = [];
+for (const n of sizes) {
+  const file = synthFile(n);
+  const out = join(work, `pkg_${n}`);
+  const ours: { run: ProcessRun; timings: Record<string, number> }[] = [];
+  const refs: { run: ProcessRun; json: RefResult }[] = [];
+  for (let r = 0; r < runs; r++) {
+    if (!values['skip-ref']) {
+      const run = timedRun('/usr/bin/python3', [
+        join(SHARED_BENCH, 'ref_pipeline.py'),
+        file,
+        '--recall-sample',
+        values['recall-sample'],
+      ]);
+      refs.push({ run, json: JSON.parse(run.stdout.trim().split('\n').pop()!) });
+    }
+    const run = timedRun(process.execPath, [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'build',
+      file,
+      '-o',
+      out,
+      '--overwrite',
+      '--json',
+      '-q',
+    ]);
+    ours.push({ run, timings: JSON.parse(run.stdout).timings });
+  }
+  const ourRecall = await packageRecall(out, Number(values['recall-sample']));
+  const ourWall = median(ours.map((o) => o.run.wallSeconds));
+  const ourRss = Math.max(...ours.map((o) => o.run.peakRssMiB));
+  const steps: Record<string, number> = {};
+  for (const key of Object.keys(ours[0].timings))
+    steps[key] = median(ours.map((o) => o.timings[key]));
+  const row: Record<string, unknown> = {
+    cells: n,
+    ours: {
+      processSeconds: ourWall,
+      peakRssMiB: Math.round(ourRss),
+      recallAt15: round(ourRecall, 4),
+      steps: mapRound(steps),
+    },
+  };
+  if (refs.length) {
+    const refProcess = median(refs.map((r) => r.run.wallSeconds));
+    // The reference process also spends time measuring its own recall with an exact search;
+    // its fair whole-process time is imports + JIT warm-up + the pipeline itself.
+    const refFair = median(refs.map((r) => r.json.import_s + r.json.jit_warmup_s + r.json.total_s));
+    const refSteady = median(refs.map((r) => r.json.total_s));
+    row.reference = {
+      processSeconds: refProcess,
+      processSecondsWithoutRecallCheck: round(refFair, 2),
+      steadyStateSeconds: round(refSteady, 2),
+      peakRssMiB: Math.round(Math.max(...refs.map((r) => r.json.peak_rss_process_mib))),
+      recallAt15: refs[0].json.recall_at_15,
+      steps: mapRound(
+        Object.fromEntries(Object.entries(refs[0].json.steps).map(([k, v]) => [k, v.wall_s])),
+      ),
+    };
+    row.ratios = {
+      processSpeedup: round(refFair / ourWall, 2),
+      steadyStateSpeedup: round(refSteady / ourWall, 2),
+      memoryRatio: round(ourRss / Math.max(...refs.map((r) => r.json.peak_rss_process_mib)), 2),
+    };
+  }
+  results.push(row);
+  console.log(JSON.stringify(row));
+}
+
+const outDir = resolve(import.meta.dirname, 'out');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'pipeline.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.error(`wrote ${join(outDir, 'pipeline.json')}`);
+
+function round(v: number, digits: number): number {
+  return Math.round(v * 10 ** digits) / 10 ** digits;
+}
+function mapRound(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, 3)]));
+}
