@@ -497,16 +497,8 @@ describe('hub API over HTTP (PGlite catalog, local store)', () => {
     for (const key of Object.values(hub.keys))
       assert.ok(!all.includes(key), 'key absent from logs');
   });
-});
 
-describe('hub API faults', () => {
-  let hub: Hub;
-  before(async () => {
-    hub = await startHub();
-  });
-  after(async () => {
-    await hub?.close();
-  });
+  // ---- faults
 
   test('a server fault answers 500 with the request id only; the log gets the stack', async () => {
     {
@@ -580,6 +572,26 @@ describe('hub API faults', () => {
       assert.equal((await fetch(`${url}/health`)).status, 200, 'health is never limited');
     } finally {
       await limited3.close();
+    }
+  });
+
+  test('shutdown aborts a job past the timeout and leaves unfinished jobs retryable', async () => {
+    const { createJobRunner } = await import('../../src/service/jobs/job-runner.ts');
+    const runner = createJobRunner(hub.catalog, hub.app.log);
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const waitForAbort: Parameters<typeof runner.submit>[2] = ({ signal }) => {
+      started();
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      );
+    };
+    const first = await runner.submit('build', {}, waitForAbort, hub.app.log);
+    const second = await runner.submit('build', {}, waitForAbort, hub.app.log);
+    await running;
+    assert.deepEqual(await runner.close(50), { retryable: 2 });
+    for (const job of [first, second]) {
+      assert.equal((await hub.catalog.getJob(job.id))!.state, 'retryable');
     }
   });
 });

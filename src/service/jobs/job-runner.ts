@@ -3,6 +3,8 @@
  * is CPU-bound and the machines are small). Job state lives in the catalog,
  * so any instance can answer GET /jobs/{id}; the local emitter only wakes
  * this instance's event streams early.
+ * Not yet: retryable jobs are not re-run at start (the upload is deleted with
+ * the job's work folder); a curator uploads again.
  */
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger as Logger } from 'fastify';
