@@ -404,21 +404,20 @@ export async function buildDataset(
     primaryGraph: primary,
     labels: labels && { column: labels.column, codes: labels.codes, names: labels.names },
     split,
+    // The writer nests this under uns['scgraph'].
     uns: {
-      scgraph: {
-        name,
-        matrix: data.matrixName,
-        qc: {
-          cellsIn: data.X.nRows,
-          genesIn: data.X.nCols,
-          cellsKept: cellIds.length,
-          genesKept: geneIndex.length,
-        },
-        hvg: { nTop: params.nTopGenes, selected: geneIds.length },
-        pca: pcaInfo,
-        labels: labels ? { column: labels.column, classes: classCounts(labels) } : null,
-        split: split ? { kind: split.kind, report: splitReport } : null,
+      name,
+      matrix: data.matrixName,
+      qc: {
+        cellsIn: data.X.nRows,
+        genesIn: data.X.nCols,
+        cellsKept: cellIds.length,
+        genesKept: geneIndex.length,
       },
+      hvg: { nTop: params.nTopGenes, selected: geneIds.length },
+      pca: pcaInfo,
+      labels: labels ? { column: labels.column, classes: classCounts(labels) } : null,
+      split: split ? { kind: split.kind, report: splitReport } : null,
     },
   };
   return { dataset, stats, timings, warnings };

@@ -19,7 +19,11 @@ export function requireColumn(obs: Table, name: string, parameter: string): Colu
   const column = obs.get(name);
   if (column) return column;
   const available = [...obs.keys()];
-  throw invalidParameter(parameter, `cell metadata has no column '${name}'`, {
+  // The message is all a CLI user sees, so it carries the choices (the first 30 of them).
+  const listed = available.length
+    ? `; available: ${available.slice(0, 30).join(', ')}${available.length > 30 ? `, … (${available.length - 30} more)` : ''}`
+    : '; the input has no cell metadata columns';
+  throw invalidParameter(parameter, `cell metadata has no column '${name}'${listed}`, {
     expected: available.length ? `one of: ${available.join(', ')}` : 'a cell metadata column',
     found: name,
     details: { available },
