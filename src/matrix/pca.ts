@@ -79,7 +79,9 @@ export function pca(X: CsrMatrix, options: PcaOptions = {}): PcaResult {
     Q = householderQ(Z, m, l);
   }
   centredTimes(X, mu, Q, l, Y);
-  const basis = orthonormalizeTall(orthonormalizeTall(Y, n, l), n, l);
+  orthonormalizeTall(Y, n, l);
+  orthonormalizeTall(Y, n, l);
+  const basis = Y;
   // Z = Aᵀ·basis = Bᵀ where B = basisᵀA; its SVD Bᵀ = V S Whᵀ gives A ≈ (basis·Wh) S Vᵀ.
   centredTransposeTimes(X, mu, basis, l, Z);
   const svd = new SingularValueDecomposition(Matrix.from1DArray(m, l, Z));
@@ -170,9 +172,9 @@ function householderQ(A: Float64Array, rows: number, cols: number): Float64Array
  * An orthonormal basis of the columns of the tall Y (n × l) as Y·V·Λ^(-1/2)
  * from the eigen-decomposition YᵀY = VΛVᵀ. Directions with a singular value
  * below 1e-6 of the largest (numerically absent) become zero columns. Run it
- * twice for orthogonality to working precision (as in CholeskyQR2).
+ * twice for orthogonality to working precision (as in CholeskyQR2). Overwrites Y.
  */
-function orthonormalizeTall(Y: Float64Array, n: number, l: number): Float64Array {
+function orthonormalizeTall(Y: Float64Array, n: number, l: number): void {
   const G = new Float64Array(l * l);
   for (let o = 0; o < Y.length; o += l) {
     for (let a = 0; a < l; a++) {
@@ -199,9 +201,12 @@ function orthonormalizeTall(Y: Float64Array, n: number, l: number): Float64Array
     const scale = 1 / Math.sqrt(lambda[j]);
     for (let a = 0; a < l; a++) M[a * l + j] = vectors.get(a, j) * scale;
   }
-  const out = new Float64Array(n * l);
-  denseTimesSmall(Y, n, l, M, l, out);
-  return out;
+  // In place, one row at a time: Y is the largest buffer PCA holds (cells × l).
+  const row = new Float64Array(l);
+  for (let o = 0; o < n * l; o += l) {
+    row.set(Y.subarray(o, o + l));
+    denseTimesSmall(row, 1, l, M, l, Y.subarray(o, o + l));
+  }
 }
 
 /** out (n × q) = A (n × l) · M (l × q), all row-major. */

@@ -3,9 +3,10 @@ import type { CsrMatrix } from './csr.ts';
 /**
  * Sparse × dense products for PCA. Dense operands are flat row-major
  * Float64Arrays with `k` columns. Each product walks the CSR in row order
- * once per block of 8 output columns, keeping the block's 8 partial sums (or
- * 8 factors) in locals: on 50k × 2000 at 8% density with k = 60 this ran about
- * 2.5× faster than one pass with a plain inner loop over k. Every output entry
+ * once per block of 8 (then 4, then 1) output columns, keeping the block's
+ * partial sums (or factors) in locals: on 50k × 2000 at 8% density with
+ * k = 60 this ran about 2× faster than one pass with a plain inner loop over
+ * k (0.46 s against 0.94 s for X·B). Every output entry
  * is summed in stored order, so results are reproducible bit for bit.
  */
 
@@ -51,6 +52,25 @@ export function csrTimesDense(
       out[o + c + 5] = a5;
       out[o + c + 6] = a6;
       out[o + c + 7] = a7;
+    }
+    if (c + 3 < k) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let p = start; p < end; p++) {
+        const v = data[p];
+        const b = indices[p] * k + c;
+        a0 += v * B[b];
+        a1 += v * B[b + 1];
+        a2 += v * B[b + 2];
+        a3 += v * B[b + 3];
+      }
+      out[o + c] = a0;
+      out[o + c + 1] = a1;
+      out[o + c + 2] = a2;
+      out[o + c + 3] = a3;
+      c += 4;
     }
     for (; c < k; c++) {
       let a = 0;
@@ -101,6 +121,21 @@ export function csrTransposeTimesDense(
         out[o + 6] += v * y6;
         out[o + 7] += v * y7;
       }
+    }
+    if (c + 3 < k) {
+      const y0 = Y[y + c];
+      const y1 = Y[y + c + 1];
+      const y2 = Y[y + c + 2];
+      const y3 = Y[y + c + 3];
+      for (let p = start; p < end; p++) {
+        const v = data[p];
+        const o = indices[p] * k + c;
+        out[o] += v * y0;
+        out[o + 1] += v * y1;
+        out[o + 2] += v * y2;
+        out[o + 3] += v * y3;
+      }
+      c += 4;
     }
     for (; c < k; c++) {
       const yc = Y[y + c];
