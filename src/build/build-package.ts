@@ -10,6 +10,7 @@ import { highlyVariableGenes } from '../matrix/hvg.ts';
 import { transformExpression } from '../matrix/normalize.ts';
 import { pca } from '../matrix/pca.ts';
 import { maskToIndices, mitoMaskFromSymbols, qcFilter, subsetCsr } from '../matrix/qc.ts';
+import { hashSource } from '../package/source-hash.ts';
 import type { CellGraph, GraphDataset } from '../package/types.ts';
 import { SPLIT_NAMES } from '../package/types.ts';
 import { writePackage } from '../package/write-package.ts';
@@ -85,7 +86,7 @@ export async function buildPackage(
     built.dataset,
     {
       source: { path: input },
-      parameters: params as unknown as Record<string, unknown>,
+      parameters: await recordedParameters(params),
       graphStats: built.stats,
       toolVersion: TOOL_VERSION,
     },
@@ -98,6 +99,17 @@ export async function buildPackage(
     timings: built.timings,
     warnings: built.warnings,
   };
+}
+
+/**
+ * The parameters as the manifest records them: a side file is recorded by its
+ * name and sha256, not by its path, so the package does not depend on where
+ * the files lay.
+ */
+export async function recordedParameters(params: ResolvedBuildOptions): Promise<Record<string, unknown>> {
+  const recorded: Record<string, unknown> = { ...params };
+  if (params.cellMetadata) recorded.cellMetadata = await hashSource(params.cellMetadata);
+  return recorded;
 }
 
 /** The tool version written into manifests (from package.json). */
