@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { invalidInput, invalidParameter, ScgraphError } from '../errors.ts';
+import { invalidInput, invalidParameter, isScgraphError, ScgraphError } from '../errors.ts';
 import { fuzzyConnectivities, knnDistanceMatrix } from '../graph/connectivities.ts';
 import { knn } from '../graph/knn.ts';
 import { delaunayGraph, spatialKnn, spatialRadius, visiumGrid } from '../graph/spatial.ts';
@@ -106,7 +106,9 @@ export async function buildPackage(
  * name and sha256, not by its path, so the package does not depend on where
  * the files lay.
  */
-export async function recordedParameters(params: ResolvedBuildOptions): Promise<Record<string, unknown>> {
+export async function recordedParameters(
+  params: ResolvedBuildOptions,
+): Promise<Record<string, unknown>> {
   const recorded: Record<string, unknown> = { ...params };
   if (params.cellMetadata) recorded.cellMetadata = await hashSource(params.cellMetadata);
   return recorded;
@@ -173,12 +175,24 @@ export async function buildDataset(
   // ---- QC
   s = step('qc');
   const mitoGenes = mitoMaskFromSymbols(geneSymbols(data));
-  const qc = qcFilter(data.X, {
-    minGenes: params.minGenes,
-    minCells: params.minCells,
-    maxMitoFraction: params.maxMitoFraction,
-    mitoGenes,
-  });
+  let qc: ReturnType<typeof qcFilter>;
+  try {
+    qc = qcFilter(data.X, {
+      minGenes: params.minGenes,
+      minCells: params.minCells,
+      maxMitoFraction: params.maxMitoFraction,
+      mitoGenes,
+    });
+  } catch (error) {
+    // qcFilter does not know the file; name it so the message says which input came out empty.
+    if (isScgraphError(error) && error.kind === 'empty-result' && !error.file) {
+      throw new ScgraphError('empty-result', error.message, {
+        file: input,
+        details: error.details,
+      });
+    }
+    throw error;
+  }
   const cellIndex = maskToIndices(qc.cellMask);
   const geneIndex = maskToIndices(qc.geneMask);
   if (cellIndex.length === 0) {

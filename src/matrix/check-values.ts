@@ -48,7 +48,7 @@ export function checkValues(X: CsrMatrix, options: CheckValuesOptions): void {
       file,
       `${negative} negative value(s) where counts are expected; ` +
         `first ${describe(X, firstNegative, options)} ` +
-        '(use the normalized-input switch for data such as −ΔCt values)',
+        "(for log-scale data such as −ΔCt values, use transform 'none': --transform none)",
       { field: options.matrixName, found: String(data[firstNegative]) },
     );
   }
