@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { invalidInput, invalidParameter, isScgraphError, ScgraphError } from '../errors.ts';
 import { fuzzyConnectivities, knnDistanceMatrix } from '../graph/connectivities.ts';
@@ -79,6 +80,14 @@ export async function buildPackage(
 ): Promise<BuildResult> {
   const { overwrite, ...rest } = options;
   const params = resolveBuildOptions(rest);
+  // writePackage checks this too, but only after the whole build; fail before the work.
+  if (!overwrite && existsSync(outDir)) {
+    throw new ScgraphError(
+      'conflict',
+      'output folder already exists (pass --overwrite / overwrite: true to replace it)',
+      { file: outDir },
+    );
+  }
   const built = await buildDataset(input, params, hooks);
   const write = timed(built.timings, 'write', hooks);
   const { manifest, dir } = await writePackage(

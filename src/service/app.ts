@@ -81,6 +81,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
   });
 
+  // Lets in-process callers (start-up seeding) queue jobs on this app's runner.
+  app.decorate('hub', ctx);
   installErrorHandler(app);
   app.addSchema(errorBodySchema);
   app.addHook('onRequest', async (request, reply) => {
@@ -165,4 +167,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.ready();
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: AppContext;
+  }
 }

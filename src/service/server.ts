@@ -14,6 +14,7 @@ import type { Cache, Catalog } from './contracts.ts';
 import { openSql } from './db/open-sql.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { seedBundled } from './seed.ts';
 import { createObjectStore } from './storage/create-object-store.ts';
 
 export interface RunningServer {
@@ -33,7 +34,13 @@ export interface RunningServer {
  */
 export async function startServer(
   config: ServiceConfig,
-  options: { logger?: Logger; handleSignals?: boolean; shutdownTimeoutMs?: number } = {},
+  options: {
+    logger?: Logger;
+    handleSignals?: boolean;
+    shutdownTimeoutMs?: number;
+    /** Build and publish the bundled datasets (catalog/bundled.json under `root`) in the background. */
+    seed?: boolean | { file?: string; root?: string };
+  } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   logger.info({ config: redactedConfig(config) }, 'starting');
@@ -98,6 +105,13 @@ export async function startServer(
       process.once('SIGINT', onSignal);
     }
     logger.info({ url }, 'listening');
+    if (options.seed) {
+      const where = options.seed === true ? {} : options.seed;
+      // Seeding runs behind the listener so /health answers at once.
+      seedBundled(app.hub, app.log, where).catch((err) =>
+        logger.error({ err }, 'seeding the bundled datasets failed'),
+      );
+    }
     return { app, catalog, cache, url, close };
   } catch (error) {
     for (const resource of opened.reverse()) await resource.close().catch(() => {});
