@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type CliResult, dataPath, limited, runCli } from './helpers.ts';
+
+// Each case runs the real CLI in a child process on a small bad input written here
+// (hand-written content, no randomness) and checks what a user sees: a non-zero exit,
+// one line on stderr naming the file or option and the problem, no stack trace, and
+// nothing left in the output's parent folder.
+
+interface Case {
+  name: string;
+  /** CLI arguments after `build`, given the case's scratch folder. */
+  args(dir: string): string[];
+  /** What the single error line must contain besides the 'scgraph: error:' prefix. */
+  expect: Array<string | RegExp>;
+  /** Extra files the output folder starts with (the existing-folder case). */
+  existing?: boolean;
+  json?: boolean;
+  skip?: string | false;
+}
+
+const HSMM = dataPath('hsmm/hsmm.h5ad');
+const LOOM = dataPath('pbmc_small/pbmc_small.loom');
+
+const CSV_HEADER = 'cell,g1,g2,g3\n';
+const CASES: Case[] = [
+  {
+    name: 'a truncated h5ad (first half of hsmm.h5ad)',
+    skip: !HSMM && 'hsmm.h5ad is not in ../shared/data or data/',
+    args: (d) => {
+      const size = statSync(HSMM!).size;
+      const half = Buffer.alloc(Math.floor(size / 2));
+      const fd = openSync(HSMM!, 'r');
+      readSync(fd, half, 0, half.length, 0);
+      closeSync(fd);
+      writeFileSync(join(d, 'truncated.h5ad'), half);
+      return [join(d, 'truncated.h5ad')];
+    },
+    expect: ['truncated.h5ad', /truncated/i],
+  },
+  {
+    name: 'a text file named .h5ad',
+    args: (d) => {
+      writeFileSync(join(d, 'fake.h5ad'), 'cell,g1\nc1,1\n');
+      return [join(d, 'fake.h5ad')];
+    },
+    expect: ['fake.h5ad', /not an HDF5 file/i],
+  },
+  {
+    name: 'a missing input path',
+    args: (d) => [join(d, 'nowhere.h5ad')],
+    expect: ['nowhere.h5ad', /no such file/i],
+  },
+  {
+    name: 'an MTX whose header has more genes than genes.tsv',
+    args: (d) => {
+      const m = join(d, 'mtx');
+      mkdirSync(m);
+      writeFileSync(
+        join(m, 'matrix.mtx'),
+        '%%MatrixMarket matrix coordinate integer general\n5 3 3\n1 1 4\n2 2 5\n3 3 6\n',
+      );
+      writeFileSync(join(m, 'genes.tsv'), 'g1\tG1\ng2\tG2\ng3\tG3\n');
+      writeFileSync(join(m, 'barcodes.tsv'), 'c1\nc2\nc3\n');
+      return [m];
+    },
+    expect: ['matrix.mtx', /mismatch/i, '5', '3'],
+  },
+  {
+    name: 'duplicate cell ids in a CSV',
+    args: (d) => csv(d, 'dup-cells.csv', `${CSV_HEADER}c1,1,2,3\nc1,4,5,6\nc3,1,0,2\n`),
+    expect: ['dup-cells.csv', /duplicate cell id/i, "'c1'"],
+  },
+  {
+    name: 'duplicate gene ids in a CSV',
+    args: (d) => csv(d, 'dup-genes.csv', 'cell,g1,g1,g3\nc1,1,2,3\nc2,4,5,6\nc3,1,0,2\n'),
+    expect: ['dup-genes.csv', /duplicate gene id/i, "'g1'"],
+  },
+  {
+    name: 'NaN in the matrix',
+    args: (d) => csv(d, 'nan.csv', `${CSV_HEADER}c1,1,2,3\nc2,4,NaN,6\nc3,1,0,2\n`),
+    expect: ['nan.csv', /non-finite/i, 'NaN', "'c2'", "'g2'"],
+  },
+  {
+    name: 'Inf in the matrix',
+    args: (d) => csv(d, 'inf.csv', `${CSV_HEADER}c1,1,2,3\nc2,4,Inf,6\nc3,1,0,2\n`),
+    expect: ['inf.csv', /non-finite/i, /Inf/, "'c2'", "'g2'"],
+  },
+  {
+    name: 'negative counts with the default transform',
+    args: (d) => csv(d, 'negative.csv', `${CSV_HEADER}c1,1,2,3\nc2,4,-5,6\nc3,1,0,2\n`),
+    expect: ['negative.csv', /negative/i, '-5', '--transform none'],
+  },
+  {
+    name: 'no cells left after QC (--min-genes 100000)',
+    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    args: () => [LOOM!, '--min-genes', '100000'],
+    expect: ['pbmc_small.loom', /no cells/i, '100000'],
+  },
+  {
+    name: 'a label column that does not exist',
+    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    args: () => [LOOM!, '--label', 'celltype'],
+    expect: ['label', "'celltype'", 'cluster', 'groups'],
+  },
+  {
+    name: 'an output folder that already exists (no --overwrite)',
+    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    existing: true,
+    args: () => [LOOM!, '--label', 'cluster'],
+    expect: ['out', /already exists/i, 'overwrite'],
+  },
+  {
+    name: 'an error in --json mode',
+    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    json: true,
+    args: () => [LOOM!, '--label', 'celltype', '--json'],
+    expect: ["'celltype'", 'cluster'],
+  },
+];
+
+function csv(dir: string, name: string, text: string): string[] {
+  writeFileSync(join(dir, name), text);
+  return [join(dir, name)];
+}
+
+describe('scgraph build on bad input', () => {
+  let root: string;
+  const runs = new Map<string, Promise<CliResult>>();
+  const parents = new Map<string, string>();
+
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'scgraph-e2e-bad-'));
+    const jobs: Array<() => Promise<CliResult>> = [];
+    CASES.forEach((c, i) => {
+      if (c.skip) return;
+      const inputs = join(root, `case${i}`, 'inputs');
+      const parent = join(root, `case${i}`, 'parent');
+      mkdirSync(inputs, { recursive: true });
+      mkdirSync(parent);
+      if (c.existing) {
+        mkdirSync(join(parent, 'out'));
+        writeFileSync(join(parent, 'out', 'keep.txt'), 'the user wrote this\n');
+      }
+      parents.set(c.name, parent);
+      const args = ['build', ...c.args(inputs), '-o', join(parent, 'out')];
+      jobs.push(() => runCli(args));
+    });
+    // Two children at a time: each spends most of its life loading modules.
+    const started = limited(jobs, 2);
+    let k = 0;
+    for (const c of CASES) if (!c.skip) runs.set(c.name, started[k++]);
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  for (const c of CASES) {
+    it(`fails cleanly on ${c.name}`, { skip: c.skip }, async () => {
+      const r = await runs.get(c.name)!;
+      assert.notEqual(r.status, 0, `exit status 0; stdout: ${r.stdout}`);
+      assert.ok(r.status !== null, 'killed by a signal');
+      assert.doesNotMatch(r.stderr + r.stdout, /^\s+at /m, 'a stack trace was printed');
+      assert.doesNotMatch(r.stderr + r.stdout, /internal error/i);
+
+      let message: string;
+      if (c.json) {
+        assert.equal(r.stderr, '', 'stderr is empty in --json mode');
+        const out = JSON.parse(r.stdout);
+        assert.equal(out.ok, false);
+        assert.equal(typeof out.error.kind, 'string');
+        message = out.error.message;
+      } else {
+        assert.equal(r.stdout, '', 'nothing on stdout');
+        // Steps that finished before the failure log their line (stderr is not a terminal);
+        // beyond those, exactly one line: the error.
+        const lines = r.stderr
+          .trimEnd()
+          .split('\n')
+          .filter((line) => !/^scgraph: [a-z]+ done in [\d.]+ s/.test(line));
+        assert.equal(lines.length, 1, `one error line on stderr, got:\n${r.stderr}`);
+        assert.match(lines[0], /^scgraph: error: /);
+        message = lines[0];
+      }
+      for (const want of c.expect) {
+        if (typeof want === 'string')
+          assert.ok(message.includes(want), `'${want}' not in: ${message}`);
+        else assert.match(message, want);
+      }
+
+      const parent = parents.get(c.name)!;
+      if (c.existing) {
+        assert.deepEqual(readdirSync(parent), ['out'], 'nothing beside the existing folder');
+        assert.deepEqual(readdirSync(join(parent, 'out')), ['keep.txt']);
+        assert.equal(
+          readFileSync(join(parent, 'out', 'keep.txt'), 'utf8'),
+          'the user wrote this\n',
+        );
+      } else {
+        assert.deepEqual(readdirSync(parent), [], 'no output or temporary folder left behind');
+      }
+    });
+  }
+});
