@@ -415,9 +415,15 @@ export async function buildDataset(
   // ---- statistics
   s = step('stats');
   const stats = {
-    expression: graphStats(graph.connectivities, labels && { codes: labels.codes }),
+    expression: {
+      kind: graph.kind,
+      ...graphStats(graph.connectivities, labels && { codes: labels.codes }),
+    },
     ...(spatialGraph && {
-      spatial: graphStats(spatialGraph.connectivities, labels && { codes: labels.codes }),
+      spatial: {
+        kind: spatialGraph.kind,
+        ...graphStats(spatialGraph.connectivities, labels && { codes: labels.codes }),
+      },
     }),
     primary,
   };

@@ -53,7 +53,8 @@ export function versionInput(
     nGenes: manifest.counts?.genes ?? 0,
     labels,
     tasks: taskOverride ?? (labels.length ? ['node-classification'] : []),
-    graphKind: graphKind(primary, params),
+    graphKind:
+      typeof primaryStats.kind === 'string' ? primaryStats.kind : graphKind(primary, params),
     splitKind: manifest.split?.kind ?? null,
     graphParams: pick(params, primary === 'spatial' ? SPATIAL_PARAMS : EXPRESSION_PARAMS),
     // The primary graph's numbers at top level (what search filters on); each graph's in full beside.
@@ -64,7 +65,7 @@ export function versionInput(
   };
 }
 
-// The manifest records the options, not the resolved graph kind, so 'auto' stays generic.
+// Manifests from before the stats carried the resolved kind record only the options.
 function graphKind(primary: 'expression' | 'spatial', params: Record<string, unknown>): string {
   if (primary === 'expression') return params.useGraph ? 'from-file' : 'knn';
   const kind = params.spatialGraph;
