@@ -97,7 +97,7 @@ async function isCurrent(
   params: ReturnType<typeof resolveBuildOptions>,
 ): Promise<boolean> {
   const existing = await ctx.catalog.getDataset(name);
-  if (!existing || existing.latest.status !== 'live') return false;
+  if (existing?.latest.status !== 'live') return false;
   const manifest = existing.latest.manifest as {
     toolVersion?: string;
     parameters?: Record<string, unknown>;
