@@ -6,115 +6,133 @@ import { csrFromDense, reference, relDiff } from './reference-fixture.ts';
 
 // The reference's HVG matrix (300 cells × 200 genes of normalized log data).
 const Xh = subsetCsr(reference.normalized, null, Int32Array.from(reference.hvg.indices));
-const result = pca(Xh, { nComponents: reference.pca.nComponents, seed: 0 });
 
-test('pca explained variance of the top 10 components matches the exact SVD within 1e-3', () => {
-  assert.equal(result.nComponents, 50);
-  for (let j = 0; j < 10; j++) {
-    const ev = result.explainedVariance[j];
-    const evr = result.explainedVarianceRatio[j];
-    assert.ok(relDiff(ev, reference.pca.explainedVariance[j]) < 1e-3, `variance ${j}: ${ev}`);
-    assert.ok(relDiff(evr, reference.pca.explainedVarianceRatio[j]) < 1e-3, `ratio ${j}: ${evr}`);
-    assert.ok(relDiff(result.singularValues[j], reference.pca.singularValues[j]) < 1e-3);
-  }
-});
+// Both routes answer the same questions against the same exact reference.
+for (const method of ['covariance', 'randomized'] as const) {
+  const result = pca(Xh, { nComponents: reference.pca.nComponents, seed: 0, method });
 
-test('pca top 5 components point along the exact ones (|cosine| > 0.999)', () => {
-  const m = Xh.nCols;
-  const comps = result.components.data;
-  for (let j = 0; j < 5; j++) {
-    let dot = 0;
-    let a2 = 0;
-    let b2 = 0;
-    for (let g = 0; g < m; g++) {
-      const a = comps[j * m + g];
-      const b = reference.pca.componentsTop5[j * m + g];
-      dot += a * b;
-      a2 += a * a;
-      b2 += b * b;
+  test(`pca (${method}) explained variance of the top 10 components matches the exact SVD within 1e-3`, () => {
+    assert.equal(result.nComponents, 50);
+    for (let j = 0; j < 10; j++) {
+      const ev = result.explainedVariance[j];
+      const evr = result.explainedVarianceRatio[j];
+      assert.ok(relDiff(ev, reference.pca.explainedVariance[j]) < 1e-3, `variance ${j}: ${ev}`);
+      assert.ok(relDiff(evr, reference.pca.explainedVarianceRatio[j]) < 1e-3, `ratio ${j}: ${evr}`);
+      assert.ok(relDiff(result.singularValues[j], reference.pca.singularValues[j]) < 1e-3);
     }
-    const cosine = Math.abs(dot) / Math.sqrt(a2 * b2);
-    assert.ok(cosine > 0.999, `component ${j}: |cosine| ${cosine}`);
-  }
-});
+  });
 
-// U·S = Q·Qᵀ·A·V: equal to A·V up to how far Q has converged. On this data the
-// first 3 components (wide spectral gaps) agree to float32 rounding (~5e-7) and
-// components 4-5 (gaps of ~5%) to ~2e-4 on values of magnitude ~3-10.
-test('pca embedding equals the centred matrix times the components (top 5)', () => {
-  const { nRows: n, nCols: m } = Xh;
-  const k = result.nComponents;
-  const dense = new Float64Array(n * m);
-  for (let r = 0; r < n; r++) {
-    for (let p = Xh.indptr[r]; p < Xh.indptr[r + 1]; p++) dense[r * m + Xh.indices[p]] = Xh.data[p];
-  }
-  let worst = 0;
-  for (let r = 0; r < n; r++) {
+  test(`pca (${method}) top 5 components point along the exact ones (|cosine| > 0.999)`, () => {
+    const m = Xh.nCols;
+    const comps = result.components.data;
     for (let j = 0; j < 5; j++) {
-      let s = 0;
-      for (let g = 0; g < m; g++) {
-        s += (dense[r * m + g] - result.mean[g]) * result.components.data[j * m + g];
-      }
-      worst = Math.max(worst, Math.abs(s - result.embedding.data[r * k + j]));
-    }
-  }
-  assert.ok(worst < 1e-3, `worst difference ${worst}`);
-  assert.ok(result.embedding.data instanceof Float32Array);
-});
-
-test('pca components are orthonormal and the largest entry of each U column is positive', () => {
-  const { nCols: m } = Xh;
-  const k = result.nComponents;
-  const c = result.components.data;
-  for (let a = 0; a < k; a++) {
-    for (let b = a; b < k; b++) {
       let dot = 0;
-      for (let g = 0; g < m; g++) dot += c[a * m + g] * c[b * m + g];
-      assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-10, `components ${a}·${b} = ${dot}`);
+      let a2 = 0;
+      let b2 = 0;
+      for (let g = 0; g < m; g++) {
+        const a = comps[j * m + g];
+        const b = reference.pca.componentsTop5[j * m + g];
+        dot += a * b;
+        a2 += a * a;
+        b2 += b * b;
+      }
+      const cosine = Math.abs(dot) / Math.sqrt(a2 * b2);
+      assert.ok(cosine > 0.999, `component ${j}: |cosine| ${cosine}`);
     }
-  }
-  const e = result.embedding.data;
-  for (let j = 0; j < k; j++) {
-    let best = 0;
-    for (let i = 0; i < Xh.nRows; i++)
-      if (Math.abs(e[i * k + j]) > Math.abs(best)) best = e[i * k + j];
-    assert.ok(best > 0, `column ${j} has its largest entry negative`);
-  }
-});
+  });
 
-test('pca with the same seed gives identical bytes, another seed the same spectrum', () => {
-  const again = pca(Xh, { nComponents: 50, seed: 0 });
-  assert.deepEqual(
-    Buffer.from(again.embedding.data.buffer),
-    Buffer.from(result.embedding.data.buffer),
-  );
-  assert.deepEqual(again.singularValues, result.singularValues);
-  const other = pca(Xh, { nComponents: 50, seed: 7 });
-  for (let j = 0; j < 10; j++) {
-    assert.ok(relDiff(other.explainedVariance[j], result.explainedVariance[j]) < 1e-3);
-  }
-});
+  // U·S = Q·Qᵀ·A·V: equal to A·V up to how far Q has converged. On this data the
+  // first 3 components (wide spectral gaps) agree to float32 rounding (~5e-7) and
+  // components 4-5 (gaps of ~5%) to ~2e-4 on values of magnitude ~3-10.
+  test(`pca (${method}) embedding equals the centred matrix times the components (top 5)`, () => {
+    const { nRows: n, nCols: m } = Xh;
+    const k = result.nComponents;
+    const dense = new Float64Array(n * m);
+    for (let r = 0; r < n; r++) {
+      for (let p = Xh.indptr[r]; p < Xh.indptr[r + 1]; p++)
+        dense[r * m + Xh.indices[p]] = Xh.data[p];
+    }
+    let worst = 0;
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < 5; j++) {
+        let s = 0;
+        for (let g = 0; g < m; g++) {
+          s += (dense[r * m + g] - result.mean[g]) * result.components.data[j * m + g];
+        }
+        worst = Math.max(worst, Math.abs(s - result.embedding.data[r * k + j]));
+      }
+    }
+    assert.ok(worst < 1e-3, `worst difference ${worst}`);
+    assert.ok(result.embedding.data instanceof Float32Array);
+  });
 
-test('pca caps the components at min(cells, genes) - 1 and handles rank deficiency', () => {
-  // 4 cells, two of them identical: the centred matrix has rank 2.
-  const X = csrFromDense([
-    [1, 0, 2, 0, 1],
-    [0, 3, 0, 1, 0],
-    [1, 0, 2, 0, 1],
-    [2, 1, 0, 0, 4],
-  ]);
-  const small = pca(X, { nComponents: 50 });
-  assert.equal(small.nComponents, 3);
-  assert.equal(small.nComponentsRequested, 50);
-  assert.equal(small.embedding.nCols, 3);
-  assert.ok(small.explainedVariance[2] < 1e-12 * small.explainedVariance[0]);
-  const ratioSum = small.explainedVarianceRatio.reduce((s, v) => s + v, 0);
-  assert.ok(Math.abs(ratioSum - 1) < 1e-12, `ratios sum to ${ratioSum}`);
-  for (const v of small.embedding.data) assert.ok(Number.isFinite(v));
-});
+  test(`pca (${method}) components are orthonormal and the largest entry of each U column is positive`, () => {
+    const { nCols: m } = Xh;
+    const k = result.nComponents;
+    const c = result.components.data;
+    for (let a = 0; a < k; a++) {
+      for (let b = a; b < k; b++) {
+        let dot = 0;
+        for (let g = 0; g < m; g++) dot += c[a * m + g] * c[b * m + g];
+        assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-10, `components ${a}·${b} = ${dot}`);
+      }
+    }
+    const e = result.embedding.data;
+    for (let j = 0; j < k; j++) {
+      let best = 0;
+      for (let i = 0; i < Xh.nRows; i++)
+        if (Math.abs(e[i * k + j]) > Math.abs(best)) best = e[i * k + j];
+      assert.ok(best > 0, `column ${j} has its largest entry negative`);
+    }
+  });
+
+  test(`pca (${method}) with the same seed gives identical bytes, another seed the same spectrum`, () => {
+    const again = pca(Xh, { nComponents: 50, seed: 0, method });
+    assert.deepEqual(
+      Buffer.from(again.embedding.data.buffer),
+      Buffer.from(result.embedding.data.buffer),
+    );
+    assert.deepEqual(again.singularValues, result.singularValues);
+    const other = pca(Xh, { nComponents: 50, seed: 7, method });
+    for (let j = 0; j < 10; j++) {
+      assert.ok(relDiff(other.explainedVariance[j], result.explainedVariance[j]) < 1e-3);
+    }
+  });
+
+  test(`pca (${method}) caps the components at min(cells, genes) - 1 and handles rank deficiency`, () => {
+    // 4 cells, two of them identical: the centred matrix has rank 2.
+    const X = csrFromDense([
+      [1, 0, 2, 0, 1],
+      [0, 3, 0, 1, 0],
+      [1, 0, 2, 0, 1],
+      [2, 1, 0, 0, 4],
+    ]);
+    const small = pca(X, { nComponents: 50, method });
+    assert.equal(small.nComponents, 3);
+    assert.equal(small.nComponentsRequested, 50);
+    assert.equal(small.embedding.nCols, 3);
+    assert.ok(small.explainedVariance[2] < 1e-12 * small.explainedVariance[0]);
+    const ratioSum = small.explainedVarianceRatio.reduce((s, v) => s + v, 0);
+    assert.ok(Math.abs(ratioSum - 1) < 1e-12, `ratios sum to ${ratioSum}`);
+    for (const v of small.embedding.data) assert.ok(Number.isFinite(v));
+  });
+}
 
 test('pca rejects bad options and a matrix too small to have components', () => {
   assert.throws(() => pca(Xh, { nComponents: 0 }), /n_components/);
   assert.throws(() => pca(Xh, { powerIterations: -1 }), /power_iterations/);
   assert.throws(() => pca(csrFromDense([[1, 2, 3]])), /at least 2 cells/);
+  assert.throws(() => pca(Xh, { method: 'exact' as 'auto' }), /pca_method/);
+});
+
+test('pca (covariance) iterates until all 50 explained variances match the exact SVD within 1e-6', () => {
+  const r = pca(Xh, { nComponents: 50, seed: 0, method: 'covariance' });
+  for (let j = 0; j < 50; j++) {
+    const ev = r.explainedVariance[j];
+    assert.ok(relDiff(ev, reference.pca.explainedVariance[j]) < 1e-6, `variance ${j}: ${ev}`);
+  }
+});
+
+test('pca auto takes the covariance route up to the gene threshold', () => {
+  assert.equal(pca(Xh, { nComponents: 5 }).method, 'covariance');
 });
