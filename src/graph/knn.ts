@@ -3,6 +3,14 @@
  * the expression graph. Conventions follow scanpy: each cell is its own
  * neighbour #1, so k = 15 gives 14 other cells; distances are Euclidean.
  */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from 'node:worker_threads';
 import hnswlib from 'hnswlib-node';
 import { invalidParameter } from '../errors.ts';
 import type { DenseMatrix } from '../matrix/csr.ts';
@@ -24,6 +32,18 @@ export interface KnnOptions {
   efConstruction?: number;
   /** HNSW query beam width (default 64). */
   efSearch?: number;
+  /**
+   * HNSW: cells are split into this many interleaved parts (cell i in part i mod
+   * parts), each part gets its own index, every cell is searched in every part and
+   * the k best of the union are kept (default 2). Parts build in parallel, and
+   * two half-size searches find more true neighbours than one full-size search.
+   */
+  hnswParts?: number;
+  /**
+   * Threads building and searching parts at once (default: available cores, at
+   * most `hnswParts`). The result does not depend on it.
+   */
+  threads?: number;
   /** Called now and then with the number of cells done so far and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -37,7 +57,12 @@ export interface KnnResult {
   /** The method actually used (never 'auto'). */
   readonly method: 'exact' | 'hnsw';
   /** HNSW parameters when the method was 'hnsw'. */
-  readonly params?: { readonly m: number; readonly efConstruction: number; readonly ef: number };
+  readonly params?: {
+    readonly m: number;
+    readonly efConstruction: number;
+    readonly ef: number;
+    readonly parts: number;
+  };
 }
 
 /*
@@ -48,12 +73,15 @@ export interface KnnResult {
  * is O(n²·d): 0.4 s at 2,000 cells, 1.9 s at 5,000, 9.4 s at 10,000, so 'auto'
  * keeps exact results up to where they stay cheap.
  */
+const require = createRequire(import.meta.url);
+
 export const KNN_DEFAULTS = {
   k: 15,
   exactThreshold: 5000,
   hnswM: 16,
   efConstruction: 100,
   efSearch: 64,
+  hnswParts: 2,
 } as const;
 
 /**
@@ -148,7 +176,7 @@ function exactKnn(
     }
     for (let q = q0; q < q1; q++) {
       const h = (q - q0) * m;
-      writeRow(x, dim, q, k, heapI.subarray(h, h + m), indices, distances);
+      writeRow(x, dim, q, k, heapI.subarray(h, h + m), m, indices, distances);
     }
     onProgress?.(q1, n);
   }
@@ -206,35 +234,53 @@ function heapReplaceTop(
   hi[base + c] = i;
 }
 
+/** Scratch for writeRow, grown on demand (candidate lists are short: at most parts × k). */
+let scratchD = new Float64Array(64);
+let scratchI = new Int32Array(64);
+
 /**
- * Writes row q: self first, then `others` by (true float64 distance, index).
- * Recomputing from differences avoids the cancellation of the norm formula.
+ * Writes row q: self first, then the k-1 best of `cand[0..count)` by (true float64
+ * distance, index). Recomputing from differences avoids the cancellation of the
+ * norm formula. Candidates must not repeat and must not include q.
  */
 function writeRow(
   x: Float64Array,
   dim: number,
   q: number,
   k: number,
-  others: ArrayLike<number>,
+  cand: ArrayLike<number>,
+  count: number,
   indices: Int32Array,
   distances: Float32Array,
 ) {
-  const cand: { i: number; d: number }[] = [];
-  for (let j = 0; j < others.length; j++) {
-    const p = others[j];
+  if (scratchD.length < count) {
+    scratchD = new Float64Array(count);
+    scratchI = new Int32Array(count);
+  }
+  const qo = q * dim;
+  // Insertion sort: count is at most a few dozen.
+  for (let j = 0; j < count; j++) {
+    const p = cand[j];
+    const po = p * dim;
     let s = 0;
     for (let d = 0; d < dim; d++) {
-      const diff = x[q * dim + d] - x[p * dim + d];
+      const diff = x[qo + d] - x[po + d];
       s += diff * diff;
     }
-    cand.push({ i: p, d: Math.sqrt(s) });
+    let c = j;
+    while (c > 0 && before(s, p, scratchD[c - 1], scratchI[c - 1])) {
+      scratchD[c] = scratchD[c - 1];
+      scratchI[c] = scratchI[c - 1];
+      c--;
+    }
+    scratchD[c] = s;
+    scratchI[c] = p;
   }
-  cand.sort((a, b) => a.d - b.d || a.i - b.i);
   indices[q * k] = q;
   distances[q * k] = 0;
   for (let j = 0; j < k - 1; j++) {
-    indices[q * k + 1 + j] = cand[j].i;
-    distances[q * k + 1 + j] = cand[j].d;
+    indices[q * k + 1 + j] = scratchI[j];
+    distances[q * k + 1 + j] = Math.sqrt(scratchD[j]);
   }
 }
 
@@ -250,45 +296,178 @@ function hnswKnn(
   const efConstruction = options.efConstruction ?? KNN_DEFAULTS.efConstruction;
   const ef = Math.max(options.efSearch ?? KNN_DEFAULTS.efSearch, k + 1);
   const seed = options.seed ?? 0;
-  const onProgress = options.onProgress;
-
-  const index = new hnswlib.HierarchicalNSW('l2', dim);
-  index.initIndex({ maxElements: n, m, efConstruction, randomSeed: seed >>> 0 });
-  const row = new Array<number>(dim);
-  const load = (i: number) => {
-    for (let d = 0; d < dim; d++) row[d] = raw[i * dim + d];
-    return row;
-  };
-  // Single-threaded, index-ordered insertion: the only way hnswlib builds the same graph twice.
-  // Known shortcoming: hnswlib's SIMD distance kernels may round differently on CPUs
-  // with other instruction sets, which can change near-tie neighbours there.
-  const step = Math.max(1, Math.floor(n / 100));
-  for (let i = 0; i < n; i++) {
-    index.addPoint(load(i), i);
-    if ((i + 1) % step === 0) onProgress?.(Math.floor((i + 1) / 2), n);
+  const parts = options.hnswParts ?? KNN_DEFAULTS.hnswParts;
+  if (!Number.isInteger(parts) || parts < 1) {
+    throw invalidParameter('hnswParts', `must be a positive integer, got ${parts}`);
   }
-  index.setEf(ef);
+  const threads = Math.min(
+    parts,
+    Math.max(1, Math.floor(options.threads ?? availableParallelism())),
+  );
+  const onProgress = options.onProgress;
+  const job: PartJob = { n, dim, k, parts, m, efConstruction, ef, seed };
 
+  // Each part's k best for every row: found[(i * parts + t) * k + j], -1 where a part had fewer.
+  const found = new Int32Array(new SharedArrayBuffer(n * parts * k * 4));
+  const state = new Int32Array(new SharedArrayBuffer(parts * 4)); // 0 free, 1 taken, 2 done, 3 failed
+  const workers: Worker[] = [];
+  const errorPorts: MessagePort[] = [];
+  try {
+    if (threads > 1) {
+      // Workers read the points as float32, the precision hnswlib stores anyway.
+      const shared = new Float32Array(new SharedArrayBuffer(n * dim * 4));
+      shared.set(raw);
+      for (let w = 1; w < threads; w++) {
+        const channel = new MessageChannel();
+        const workerData = {
+          hnswlibPath: require.resolve('hnswlib-node'),
+          job,
+          points: shared.buffer,
+          found: found.buffer,
+          state: state.buffer,
+          errors: channel.port2,
+        };
+        const worker = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData,
+          transferList: [channel.port2],
+          execArgv: [],
+        });
+        worker.on('error', () => {}); // a part it took and dropped is redone below
+        workers.push(worker);
+        errorPorts.push(channel.port1);
+      }
+    }
+    // This thread takes parts too; each part is one job, whichever thread runs it.
+    // Progress is this thread's share: ceil(parts / threads) parts of ~2n/parts steps each.
+    const ownTotal = Math.ceil(parts / threads) * ((2 * n) / parts);
+    let ownDone = 0;
+    const progress = (rows: number) => {
+      ownDone += rows;
+      onProgress?.(Math.min(n - 1, Math.floor((ownDone / ownTotal) * n)), n);
+    };
+    for (let t = 0; t < parts; t++) {
+      if (Atomics.compareExchange(state, t, 0, 1) !== 0) continue;
+      runPart(hnswlib, raw, found, job, t, progress);
+      Atomics.store(state, t, 2);
+    }
+    for (let t = 0; t < parts; t++) {
+      while (Atomics.load(state, t) === 1) Atomics.wait(state, t, 1, 1000);
+      if (Atomics.load(state, t) === 3) runPart(hnswlib, raw, found, job, t, progress);
+    }
+  } finally {
+    for (const worker of workers) void worker.terminate();
+    // Messages can be read synchronously here: this thread never yielded to its event loop.
+    for (const port of errorPorts) {
+      for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
+        process.emitWarning(`knn: a worker failed, its part was redone here: ${msg.message}`);
+      }
+      port.close();
+    }
+  }
+
+  // Merge: parts are disjoint, so the candidates of a row never repeat.
   const indices = new Int32Array(n * k);
   const distances = new Float32Array(n * k);
-  const others = new Int32Array(k - 1);
+  const cand = new Int32Array(parts * k);
   for (let i = 0; i < n; i++) {
-    const found = index.searchKnn(load(i), k).neighbors;
-    // Self is placed first whether or not the search found it; keep the k-1 best others.
     let c = 0;
-    for (let j = 0; j < found.length && c < k - 1; j++) {
-      if (found[j] !== i) others[c++] = found[j];
+    for (let e = i * parts * k; e < (i + 1) * parts * k; e++) {
+      const p = found[e];
+      if (p >= 0 && p !== i) cand[c++] = p;
     }
     if (c < k - 1) {
-      // hnswlib returned too few (tiny or degenerate inputs): fall back to exact for this row.
-      exactRow(x, n, dim, i, others);
+      // Too few found (tiny or degenerate inputs): exact search for this row.
+      exactRow(x, n, dim, i, cand.subarray(0, k - 1));
+      c = k - 1;
     }
-    writeRow(x, dim, i, k, others, indices, distances);
-    if ((i + 1) % step === 0) onProgress?.(Math.floor((n + i + 1) / 2), n);
+    writeRow(x, dim, i, k, cand, c, indices, distances);
   }
   onProgress?.(n, n);
-  return { k, indices, distances, method: 'hnsw', params: { m, efConstruction, ef } };
+  return { k, indices, distances, method: 'hnsw', params: { m, efConstruction, ef, parts } };
 }
+
+interface PartJob {
+  n: number;
+  dim: number;
+  k: number;
+  parts: number;
+  m: number;
+  efConstruction: number;
+  ef: number;
+  seed: number;
+}
+
+/**
+ * Builds the index of part t (rows t, t + parts, …, inserted in that order with
+ * seed + t, so it is the same graph every time) and writes its k best for every
+ * row into `found`. Runs unchanged in workers (its source is sent to them), so
+ * it must use nothing from outside its parameters.
+ */
+function runPart(
+  lib: typeof hnswlib,
+  points: ArrayLike<number>,
+  found: Int32Array,
+  job: PartJob,
+  t: number,
+  progress?: (rows: number) => void,
+) {
+  const { n, dim, k, parts } = job;
+  const size = Math.ceil((n - t) / parts);
+  const index = new lib.HierarchicalNSW('l2', dim);
+  index.initIndex({
+    maxElements: size,
+    m: job.m,
+    efConstruction: job.efConstruction,
+    randomSeed: (job.seed + t) >>> 0,
+  });
+  // The binding only takes plain arrays; one reused array keeps the loops allocation-free.
+  const row = new Array(dim).fill(0);
+  const load = (i: number) => {
+    for (let d = 0; d < dim; d++) row[d] = points[i * dim + d];
+    return row;
+  };
+  const step = 1024;
+  for (let i = t; i < n; i += parts) {
+    index.addPoint(load(i), i);
+    if (progress && ((i - t) / parts) % step === step - 1) progress(step);
+  }
+  index.setEf(job.ef);
+  const kk = Math.min(k, size);
+  for (let i = 0; i < n; i++) {
+    const nb = index.searchKnn(load(i), kk).neighbors;
+    const o = (i * parts + t) * k;
+    for (let j = 0; j < k; j++) found[o + j] = j < nb.length ? nb[j] : -1;
+    if (progress && i % step === step - 1) progress(step / parts);
+  }
+}
+
+/*
+ * Worker body (CommonJS, run with eval so it needs no TypeScript loader): takes
+ * free parts until none are left. A part it fails on is marked for the caller to
+ * redo, and the error is posted back so the caller can warn about it. `__name` is
+ * the helper esbuild (tsx) inserts into compiled functions to keep their names.
+ */
+const WORKER_SOURCE = `
+const { workerData: w } = require('node:worker_threads');
+const __name = (f) => f;
+const runPart = ${runPart.toString()};
+const state = new Int32Array(w.state);
+let lib;
+for (let t = 0; t < state.length; t++) {
+  if (Atomics.compareExchange(state, t, 0, 1) !== 0) continue;
+  let ok = false;
+  try {
+    lib ??= require(w.hnswlibPath);
+    runPart(lib, new Float32Array(w.points), new Int32Array(w.found), w.job, t);
+    ok = true;
+  } catch (err) {
+    w.errors.postMessage(String((err && err.message) || err));
+  }
+  Atomics.store(state, t, ok ? 2 : 3);
+  Atomics.notify(state, t);
+}
+`;
 
 /** Exact k-1 nearest others of row q (rare fallback). */
 function exactRow(x: Float64Array, n: number, dim: number, q: number, out: Int32Array) {

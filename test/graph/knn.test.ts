@@ -96,6 +96,21 @@ describe('knn', () => {
     assert.deepEqual(a.distances, b.distances);
   });
 
+  it('gives the same HNSW result whether parts run on one thread or in workers', async () => {
+    const x = clusteredBlobs(3000, 20, 10, 4);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const one = knn(x, { method: 'hnsw', seed: 1, hnswParts: 3, threads: 1 });
+    const three = knn(x, { method: 'hnsw', seed: 1, hnswParts: 3, threads: 3 });
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    process.off('warning', onWarning);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(three.indices, one.indices);
+    assert.deepEqual(three.distances, one.distances);
+    assert.equal(one.params?.parts, 3);
+  });
+
   it("uses exact search below the threshold under 'auto'", () => {
     assert.equal(knn(points, { exactThreshold: 601 }).method, 'exact');
     assert.equal(knn(points, { exactThreshold: 600 }).method, 'hnsw');
@@ -106,6 +121,7 @@ describe('knn', () => {
     assert.throws(() => knn(tiny, { k: 4 }), /'k'.*only 3 cells/);
     const bad: DenseMatrix = { nRows: 2, nCols: 1, data: Float32Array.from([0, Number.NaN]) };
     assert.throws(() => knn(bad, { k: 1 }), /row 1 has a non-finite value/);
+    assert.throws(() => knn(tiny, { k: 2, method: 'hnsw', hnswParts: 0 }), /'hnswParts'.*positive/);
   });
 
   it('reports progress up to the total', () => {
