@@ -41,7 +41,7 @@ const env = {
   PORT: String(port),
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
-  RATE_LIMIT_MAX: '1000000000',
+  RATE_LIMIT_MAX: '10000000',
 };
 
 // ---- a large published file, stored and catalogued through the real interfaces
