@@ -64,7 +64,8 @@ function isStringArray(array: NpyValues): array is readonly string[] {
 function encodeUnicode(strings: readonly string[]): { descr: string; body: Uint8Array } {
   const codePoints = strings.map((s) => Array.from(s, (ch) => ch.codePointAt(0)!));
   // numpy has no '<U0'; an all-empty array is '<U1'.
-  const width = Math.max(1, ...codePoints.map((cp) => cp.length));
+  // A reduce, not Math.max(...spread): 200k cell ids overflow the call stack.
+  const width = codePoints.reduce((w, cp) => Math.max(w, cp.length), 1);
   const units = new Uint32Array(strings.length * width);
   codePoints.forEach((cp, i) => {
     units.set(cp, i * width);
