@@ -12,6 +12,11 @@ export type ExpressionTransform = 'normalize-log1p' | 'log1p' | 'none';
 export interface NormalizeOptions {
   /** Library size each cell is scaled to. Default 1e4. */
   targetSum?: number;
+  /**
+   * Overwrite X's values instead of allocating new ones (X then holds the
+   * result), so a large matrix is never held twice. Default false.
+   */
+  inPlace?: boolean;
 }
 
 /**
@@ -19,15 +24,16 @@ export interface NormalizeOptions {
  * are scaled so they sum to `targetSum` (default 1e4), then log(1 + x).
  * Arithmetic is in float64 and each value is rounded once to float32, which
  * stays within an ulp of the reference's float32 path. Cells with a zero total
- * stay zero. Returns a new matrix sharing X's structure arrays.
+ * stay zero. Returns a matrix sharing X's structure arrays (and, with
+ * `inPlace`, its values array).
  */
 export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}): CsrMatrix {
-  const { targetSum = 1e4 } = options;
+  const { targetSum = 1e4, inPlace = false } = options;
   if (!(targetSum > 0 && Number.isFinite(targetSum))) {
     throw invalidParameter('target_sum', `must be a positive number, got ${targetSum}`);
   }
   const { nRows, indptr, data } = X;
-  const out = new Float32Array(data.length);
+  const out = inPlace ? data : new Float32Array(data.length);
   for (let r = 0; r < nRows; r++) {
     const start = indptr[r];
     const end = indptr[r + 1];
@@ -41,9 +47,12 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
 }
 
 /** log(1 + x) of every stored value, for inputs that are already depth-normalized. */
-export function log1pOnly(X: CsrMatrix): CsrMatrix {
+export function log1pOnly(
+  X: CsrMatrix,
+  options: Pick<NormalizeOptions, 'inPlace'> = {},
+): CsrMatrix {
   const { data } = X;
-  const out = new Float32Array(data.length);
+  const out = options.inPlace ? data : new Float32Array(data.length);
   for (let p = 0; p < data.length; p++) out[p] = Math.log1p(data[p]);
   return { ...X, data: out };
 }
@@ -58,7 +67,7 @@ export function transformExpression(
     case 'normalize-log1p':
       return normalizeTotalLog1p(X, options);
     case 'log1p':
-      return log1pOnly(X);
+      return log1pOnly(X, options);
     case 'none':
       return X;
     default:

@@ -212,6 +212,57 @@ export function subsetCsr(
   return { nRows, nCols, indptr, indices, data };
 }
 
+/**
+ * The rows `rowIdx` and columns `colIdx` of X (null keeps all), both
+ * ascending, compacted into X's own arrays: every kept value moves to a
+ * position at or before its old one, so no second copy of a matrix the size
+ * of the input is ever needed. X itself must not be used afterwards (its
+ * arrays now hold the subset); the result views the same buffers, so their
+ * memory is released only when both are dropped. Returns X when nothing is
+ * removed.
+ */
+export function subsetCsrInPlace(
+  X: CsrMatrix,
+  rowIdx: Int32Array | null,
+  colIdx: Int32Array | null,
+): CsrMatrix {
+  const nRows = rowIdx ? rowIdx.length : X.nRows;
+  const nCols = colIdx ? colIdx.length : X.nCols;
+  if (nRows === X.nRows && nCols === X.nCols) return X;
+  let newCol: Int32Array | null = null;
+  if (colIdx && nCols !== X.nCols) {
+    newCol = new Int32Array(X.nCols).fill(-1);
+    for (let k = 0; k < colIdx.length; k++) {
+      const c = colIdx[k];
+      if (!(c >= 0 && c < X.nCols) || (k > 0 && c <= colIdx[k - 1])) {
+        throw invalidParameter('colIdx', 'must be ascending, unique and in range');
+      }
+      newCol[c] = k;
+    }
+  }
+  for (let i = 0; i < nRows; i++) {
+    const r = rowIdx ? rowIdx[i] : i;
+    if (!(r >= 0 && r < X.nRows) || (i > 0 && rowIdx && r <= rowIdx[i - 1])) {
+      throw invalidParameter('rowIdx', 'must be ascending, unique and in range');
+    }
+  }
+  const { indices, data } = X;
+  const indptr = new Float64Array(nRows + 1);
+  let q = 0;
+  for (let i = 0; i < nRows; i++) {
+    const r = rowIdx ? rowIdx[i] : i;
+    const end = X.indptr[r + 1];
+    for (let p = X.indptr[r]; p < end; p++) {
+      const c = newCol ? newCol[indices[p]] : indices[p];
+      if (c < 0) continue;
+      indices[q] = c;
+      data[q++] = data[p];
+    }
+    indptr[i + 1] = q;
+  }
+  return { nRows, nCols, indptr, indices: indices.subarray(0, q), data: data.subarray(0, q) };
+}
+
 /** Sorts one row's (index, value) pairs by index (unique indices). */
 function sortRow(indices: Int32Array, data: Float32Array, start: number, end: number): void {
   if (end - start < 32) {

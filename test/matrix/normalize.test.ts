@@ -54,3 +54,11 @@ test('transformExpression dispatches on the transform and passes none through', 
     normalizeTotalLog1p(counts, { targetSum: 4 }).data,
   );
 });
+
+test('normalizeTotalLog1p in place writes the same values into the input array', () => {
+  const expected = normalizeTotalLog1p(reference.counts);
+  const input = { ...reference.counts, data: reference.counts.data.slice() };
+  const out = normalizeTotalLog1p(input, { inPlace: true });
+  assert.equal(out.data, input.data);
+  assert.deepEqual(Array.from(out.data), Array.from(expected.data));
+});

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isScgraphError } from '../../src/errors.ts';
-import { maskToIndices, mitoMaskFromSymbols, qcFilter, subsetCsr } from '../../src/matrix/qc.ts';
-import { csrFromDense } from './reference-fixture.ts';
+import {
+  maskToIndices,
+  mitoMaskFromSymbols,
+  qcFilter,
+  subsetCsr,
+  subsetCsrInPlace,
+} from '../../src/matrix/qc.ts';
+import { csrFromDense, reference } from './reference-fixture.ts';
 
 // Cells × genes; gene 3 is mitochondrial.
 const X = csrFromDense([
@@ -120,4 +126,24 @@ test('subsetCsr sorts long rows when columns are reordered', () => {
 test('subsetCsr rejects out-of-range and repeated indices', () => {
   assert.throws(() => subsetCsr(X, Int32Array.from([5]), null), /row 5 is out of range/);
   assert.throws(() => subsetCsr(X, null, Int32Array.from([1, 1])), /column 1 appears twice/);
+});
+
+test('subsetCsrInPlace gives the same matrix as subsetCsr, in the input buffers', () => {
+  const copy = () => ({
+    ...reference.counts,
+    indices: reference.counts.indices.slice(),
+    data: reference.counts.data.slice(),
+  });
+  const rows = Int32Array.from({ length: 150 }, (_, i) => 2 * i + 1);
+  const cols = Int32Array.from({ length: 200 }, (_, i) => 2 * i);
+  const expected = subsetCsr(reference.counts, rows, cols);
+  const input = copy();
+  const got = subsetCsrInPlace(input, rows, cols);
+  assert.deepEqual(Array.from(got.indptr), Array.from(expected.indptr));
+  assert.deepEqual(Array.from(got.indices), Array.from(expected.indices));
+  assert.deepEqual(Array.from(got.data), Array.from(expected.data));
+  assert.equal(got.data.buffer, input.data.buffer);
+  const whole = copy();
+  assert.equal(subsetCsrInPlace(whole, null, null), whole);
+  assert.throws(() => subsetCsrInPlace(copy(), Int32Array.of(3, 1), null), /rowIdx/);
 });
