@@ -11,10 +11,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import { readAllLines } from '../io/text.ts';
-import type { CsrMatrix, DenseMatrix } from '../matrix/csr.ts';
-import type { Column, ExpressionData, ReadOptions, Table } from './dataset.ts';
+import type { DenseMatrix } from '../matrix/csr.ts';
+import { takeDenseRows } from '../matrix/dense-ops.ts';
+import { subsetCsr } from '../matrix/qc.ts';
+import type { ExpressionData, ReadOptions, Table } from './dataset.ts';
 import { splitFields } from './split-fields.ts';
-import { numericColumn } from './table.ts';
+import { numericColumn, takeRows } from './table.ts';
 import { readTenxH5 } from './tenx-h5.ts';
 import { readTenxMtx } from './tenx-mtx.ts';
 
@@ -97,8 +99,7 @@ export async function readVisium(dir: string, options: ReadOptions = {}): Promis
   const arrayRow = Int32Array.from(rows, (r) => positions.arrayRow[r]);
   const arrayCol = Int32Array.from(rows, (r) => positions.arrayCol[r]);
 
-  const obs = new Map<string, Column>();
-  for (const [name, column] of matrix.obs) obs.set(name, subsetColumn(column, keep));
+  const obs = takeRows(matrix.obs, keep);
   obs.set(
     'in_tissue',
     numericColumn(
@@ -113,10 +114,16 @@ export async function readVisium(dir: string, options: ReadOptions = {}): Promis
     ...matrix,
     format: 'visium',
     source: dir,
-    X: keep.length === matrix.cellIds.length ? matrix.X : selectRows(matrix.X, keep),
+    X:
+      keep.length === matrix.cellIds.length
+        ? matrix.X
+        : subsetCsr(matrix.X, Int32Array.from(keep), null),
     cellIds: keep.map((i) => matrix.cellIds[i]),
     obs: obs as Table,
-    obsm: new Map([...subsetObsm(matrix.obsm, keep), ['spatial', coords]]),
+    obsm: new Map([
+      ...[...matrix.obsm].map(([name, m]) => [name, takeDenseRows(m, keep)] as const),
+      ['spatial', coords],
+    ]),
     obsp: new Map(),
     spatial: { coords, arrayRow, arrayCol },
     warnings,
@@ -211,50 +218,4 @@ async function readPositions(path: string): Promise<Positions> {
     out.pxlCol[r] = value(5);
   }
   return out;
-}
-
-function selectRows(m: CsrMatrix, rows: readonly number[]): CsrMatrix {
-  const indptr = new Float64Array(rows.length + 1);
-  for (let i = 0; i < rows.length; i++)
-    indptr[i + 1] = indptr[i] + m.indptr[rows[i] + 1] - m.indptr[rows[i]];
-  const indices = new Int32Array(indptr[rows.length]);
-  const data = new Float32Array(indptr[rows.length]);
-  for (let i = 0; i < rows.length; i++) {
-    const start = m.indptr[rows[i]];
-    const end = m.indptr[rows[i] + 1];
-    indices.set(m.indices.subarray(start, end), indptr[i]);
-    data.set(m.data.subarray(start, end), indptr[i]);
-  }
-  return { nRows: rows.length, nCols: m.nCols, indptr, indices, data };
-}
-
-function subsetColumn(column: Column, rows: readonly number[]): Column {
-  switch (column.kind) {
-    case 'numeric':
-    case 'integer':
-      return { kind: column.kind, values: Float64Array.from(rows, (r) => column.values[r]) };
-    case 'boolean':
-      return { kind: 'boolean', values: Uint8Array.from(rows, (r) => column.values[r]) };
-    case 'string':
-      return { kind: 'string', values: rows.map((r) => column.values[r]) };
-    case 'categorical':
-      return {
-        kind: 'categorical',
-        categories: column.categories,
-        codes: Int32Array.from(rows, (r) => column.codes[r]),
-      };
-  }
-}
-
-function subsetObsm(
-  obsm: ReadonlyMap<string, DenseMatrix>,
-  rows: readonly number[],
-): [string, DenseMatrix][] {
-  return [...obsm].map(([name, m]) => {
-    const data = new Float64Array(rows.length * m.nCols);
-    rows.forEach((r, i) => {
-      for (let c = 0; c < m.nCols; c++) data[i * m.nCols + c] = m.data[r * m.nCols + c];
-    });
-    return [name, { nRows: rows.length, nCols: m.nCols, data }];
-  });
 }
