@@ -16,7 +16,7 @@ import { SPLIT_NAMES } from './types.ts';
  * 'split' as categoricals), obsm X_pca/spatial, obsp (connectivities,
  * distances, spatial_connectivities, spatial_distances), and uns with
  * scanpy's 'neighbors', squidpy's 'spatial_neighbors' and our 'scgraph'
- * build parameters. Numeric arrays are gzip-compressed (level 4) in chunks of
+ * build parameters. Numeric arrays are gzip-compressed (level 1) in chunks of
  * about 1 MiB whose shape depends only on the array shape.
  *
  * The bytes depend only on the dataset: see `withFixedClock` for the one
@@ -170,7 +170,8 @@ type NumericArray =
 
 /** Aim for chunks of about this many bytes; whole rows, so the shape depends only on the array's. */
 const CHUNK_BYTES = 1 << 20;
-const GZIP_LEVEL = 4;
+// Level 1: on the 50k HVG matrix zlib deflates 2.2× faster than at 4 for files 13-17% larger.
+const GZIP_LEVEL = 1;
 
 function writeArray(group: Group, key: string, data: NumericArray, shape: number[]): void {
   const dataset = group.create_dataset({
