@@ -448,8 +448,9 @@ export function readCompressedSparse(
   }
   const data = readFloat32(dataDs);
   const indices = readInt32(indicesDs);
+  // Range check as unsigned: one comparison per value on the largest arrays a build reads.
   for (let i = 0; i < nnz; i++) {
-    if (indices[i] < 0 || indices[i] >= nMinor) {
+    if (indices[i] >>> 0 >= nMinor) {
       throw invalidInput(file.filename, `index ${indices[i]} out of range [0, ${nMinor})`, {
         field: where('indices'),
       });
