@@ -56,7 +56,7 @@ async function main() {
       sample: { type: 'string', default: '2000' },
       'exact-full': { type: 'boolean', default: false },
       'exact-sizes': { type: 'string', default: '2000,5000,10000' },
-      settings: { type: 'string', default: '12:64:32:2,12:100:48:2,16:100:64:2,16:100:64:1' },
+      settings: { type: 'string', default: '12:100:48:4,12:100:32:4,16:100:64:1' },
       threads: { type: 'string', default: '1' },
       usearch: { type: 'string' },
     },

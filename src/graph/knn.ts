@@ -27,16 +27,16 @@ export interface KnnOptions {
   exactThreshold?: number;
   /** Seed for the HNSW level assignment and the coarse clustering that orders cells (default 0). */
   seed?: number;
-  /** HNSW graph degree (default 16). */
+  /** HNSW graph degree (default 12). */
   hnswM?: number;
   /** HNSW construction beam width (default 100). */
   efConstruction?: number;
-  /** HNSW query beam width (default 64). */
+  /** HNSW query beam width (default 48). */
   efSearch?: number;
   /**
    * HNSW: cells, in locality order, are dealt into this many parts; each part gets
    * its own index, every cell is searched in every part and the k best of the
-   * union are kept (default 2). Parts build in parallel, and two half-size
+   * union are kept (default 4). Parts build in parallel, and two half-size
    * searches find more true neighbours than one full-size search for the same work.
    */
   hnswParts?: number;
@@ -67,20 +67,25 @@ export interface KnnResult {
 }
 
 /*
- * Chosen with bench/knn-candidates.ts on a 20,000-cell synthetic clustered PCA
- * embedding (50 dims, one core): M=16, efConstruction=100, ef=64 gave recall@15
- * 0.995 vs exact in 3.2 s (ef=32: 0.978; M=12/efC=64/ef=32: 0.946); at 50,000 cells
- * 0.984 (efC=200/ef=100: 0.998 at ~2.5× the time). Exact search
- * is O(n²·d): 0.4 s at 2,000 cells, 1.9 s at 5,000, 9.4 s at 10,000, so 'auto'
+ * Chosen with bench/knn-candidates.ts on the clustered synthetic data's 50-d PCA
+ * (../shared/bench, 20 clusters), recall@15 vs exact on 2,000 cells, CPU seconds
+ * summed over threads on a shared 2-core machine (M:efC:ef:parts):
+ *   200k: 12:100:48:4 0.962 in 60 s; 16:100:64:1 0.952 in 40 s (one thread only);
+ *         12:100:64:2 0.950 in 51 s; index order instead of locality order,
+ *         12:64:64:2 0.911 in ~100 s. 50k: 12:100:48:4 0.993 in 12.6 s. 20k: 0.998 in 4.0 s.
+ * Parts cost more CPU than one index but build in parallel, so on two cores
+ * 12:100:48:4 is the fastest setting found with recall ≥ 0.96 at 200k; the
+ * reference (pynndescent) measured 0.915 in 44 CPU s there. Exact search is
+ * O(n²·d): 0.4 s at 2,000 cells, 1.9 s at 5,000, 9.4 s at 10,000, so 'auto'
  * keeps exact results up to where they stay cheap.
  */
 export const KNN_DEFAULTS = {
   k: 15,
   exactThreshold: 5000,
-  hnswM: 16,
+  hnswM: 12,
   efConstruction: 100,
-  efSearch: 64,
-  hnswParts: 2,
+  efSearch: 48,
+  hnswParts: 4,
 } as const;
 
 const require = createRequire(import.meta.url);
