@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { buildPackage, TOOL_VERSION } from '../build.ts';
 import type { BuildOptions } from '../build.ts';
+import { buildPackage, TOOL_VERSION } from '../build.ts';
 import { isScgraphError } from '../errors.ts';
-import { inspectInput } from '../read/inspect.ts';
 import { validatePackage } from '../package/validate.ts';
-import { barReporter, lineReporter, silentReporter } from './progress.ts';
+import { inspectInput } from '../read/inspect.ts';
 import type { ProgressReporter } from './progress.ts';
+import { barReporter, lineReporter, silentReporter } from './progress.ts';
 
 const program = new Command()
   .name('scgraph')
@@ -15,18 +15,22 @@ const program = new Command()
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
+  if (!Number.isInteger(n))
+    throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
   return n;
 };
 const num = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
+  if (!Number.isFinite(n))
+    throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
   return n;
 };
 const fractions = (value: string): [number, number, number] => {
   const parts = value.split(/[,/]/).map(Number);
   if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) {
-    throw new InvalidArgumentError(`--fractions takes three numbers like 0.6,0.2,0.2, got '${value}'`);
+    throw new InvalidArgumentError(
+      `--fractions takes three numbers like 0.6,0.2,0.2, got '${value}'`,
+    );
   }
   const sum = parts[0] + parts[1] + parts[2];
   return parts.map((p) => p / sum) as [number, number, number];
@@ -39,17 +43,37 @@ program
   .requiredOption('-o, --out <dir>', 'output package folder')
   .option('--label <column>', 'cell metadata column with class labels')
   .option('--name <name>', 'dataset name (default: from the input file name)')
-  .addOption(new Option('--format <format>', 'input format (default: detected)').choices(['h5ad', '10x-mtx', '10x-h5', 'loom', 'delimited', 'visium']))
+  .addOption(
+    new Option('--format <format>', 'input format (default: detected)').choices([
+      'h5ad',
+      '10x-mtx',
+      '10x-h5',
+      'loom',
+      'delimited',
+      'visium',
+    ]),
+  )
   .option('--matrix <name>', "h5ad matrix to use: 'X', 'raw' or 'layers/<name>'")
-  .option('--feature-types <types>', "10x feature types to keep, comma-separated, or 'all'", 'Gene Expression')
+  .option(
+    '--feature-types <types>',
+    "10x feature types to keep, comma-separated, or 'all'",
+    'Gene Expression',
+  )
   .option('--genome <genome>', '10x HDF5 (Cell Ranger 2) genome to read')
-  .addOption(new Option('--orientation <o>', 'CSV/TSV orientation').choices(['auto', 'genes-as-rows', 'cells-as-rows']).default('auto'))
+  .addOption(
+    new Option('--orientation <o>', 'CSV/TSV orientation')
+      .choices(['auto', 'genes-as-rows', 'cells-as-rows'])
+      .default('auto'),
+  )
   .option('--cell-metadata <file>', 'CSV/TSV of cell metadata joined by cell id')
   .option('--min-genes <n>', 'QC: minimum detected genes per cell', int('--min-genes'), 1)
   .option('--min-cells <n>', 'QC: minimum cells per gene', int('--min-cells'), 1)
   .option('--max-mito <fraction>', 'QC: maximum mitochondrial fraction per cell', num('--max-mito'))
   .addOption(
-    new Option('--transform <t>', "'normalize-log1p' for counts, 'log1p' for FPKM/TPM, 'none' for log-scale values (qPCR)")
+    new Option(
+      '--transform <t>',
+      "'normalize-log1p' for counts, 'log1p' for FPKM/TPM, 'none' for log-scale values (qPCR)",
+    )
       .choices(['normalize-log1p', 'log1p', 'none'])
       .default('normalize-log1p'),
   )
@@ -58,15 +82,33 @@ program
   .option('--use-rep <key>', 'use this obsm embedding instead of PCA')
   .option('--use-graph <key>', 'use this obsp graph instead of computing kNN')
   .option('-k, --neighbors <k>', 'neighbours per cell, self included', int('--neighbors'), 15)
-  .addOption(new Option('--knn-method <m>', 'kNN search').choices(['auto', 'exact', 'hnsw']).default('auto'))
-  .addOption(new Option('--graph <g>', 'graph in graph.npz').choices(['auto', 'expression', 'spatial']).default('auto'))
-  .addOption(new Option('--spatial-graph <kind>', 'spatial graph kind').choices(['auto', 'visium-grid', 'knn', 'radius', 'delaunay']).default('auto'))
+  .addOption(
+    new Option('--knn-method <m>', 'kNN search').choices(['auto', 'exact', 'hnsw']).default('auto'),
+  )
+  .addOption(
+    new Option('--graph <g>', 'graph in graph.npz')
+      .choices(['auto', 'expression', 'spatial'])
+      .default('auto'),
+  )
+  .addOption(
+    new Option('--spatial-graph <kind>', 'spatial graph kind')
+      .choices(['auto', 'visium-grid', 'knn', 'radius', 'delaunay'])
+      .default('auto'),
+  )
   .option('--spatial-k <k>', 'spatial kNN neighbours', int('--spatial-k'), 6)
   .option('--spatial-radius <r>', 'spatial radius (coordinate units)', num('--spatial-radius'))
-  .addOption(new Option('--split <kind>', 'split kind').choices(['auto', 'stratified', 'group', 'ordered', 'none']).default('auto'))
+  .addOption(
+    new Option('--split <kind>', 'split kind')
+      .choices(['auto', 'stratified', 'group', 'ordered', 'none'])
+      .default('auto'),
+  )
   .option('--split-column <column>', 'column for group-held-out or ordered splits')
   .option('--fractions <f>', 'train,val,test fractions', fractions, [0.6, 0.2, 0.2])
-  .addOption(new Option('--features <f>', 'node features in graph.npz').choices(['pca', 'hvg']).default('pca'))
+  .addOption(
+    new Option('--features <f>', 'node features in graph.npz')
+      .choices(['pca', 'hvg'])
+      .default('pca'),
+  )
   .option('--seed <n>', 'random seed', int('--seed'), 0)
   .option('--overwrite', 'replace an existing output folder')
   .option('--json', 'print the result as JSON')
@@ -77,7 +119,12 @@ program
       label: o.label as string | undefined,
       format: o.format as BuildOptions['format'],
       matrix: o.matrix as string | undefined,
-      featureTypes: o.featureTypes === 'all' ? 'all' : String(o.featureTypes).split(',').map((s) => s.trim()),
+      featureTypes:
+        o.featureTypes === 'all'
+          ? 'all'
+          : String(o.featureTypes)
+              .split(',')
+              .map((s) => s.trim()),
       genome: o.genome as string | undefined,
       orientation: o.orientation as BuildOptions['orientation'],
       cellMetadata: o.cellMetadata as string | undefined,
@@ -104,14 +151,24 @@ program
     };
     const reporter = pickReporter(Boolean(o.json || o.quiet));
     try {
-      const result = await buildPackage(input, o.out as string, options, { onProgress: (e) => reporter.onProgress(e) });
+      const result = await buildPackage(input, o.out as string, options, {
+        onProgress: (e) => reporter.onProgress(e),
+      });
       reporter.stop();
       if (o.json) {
-        print({ ok: true, dir: result.dir, manifest: result.manifest, timings: result.timings, warnings: result.warnings });
+        print({
+          ok: true,
+          dir: result.dir,
+          manifest: result.manifest,
+          timings: result.timings,
+          warnings: result.warnings,
+        });
       } else {
         for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
         const m = result.manifest as { counts?: Record<string, number> };
-        process.stdout.write(`built ${result.dir} (${m.counts?.cells ?? '?'} cells, ${m.counts?.edges ?? '?'} edges)\n`);
+        process.stdout.write(
+          `built ${result.dir} (${m.counts?.cells ?? '?'} cells, ${m.counts?.edges ?? '?'} edges)\n`,
+        );
       }
     } finally {
       reporter.stop();
@@ -138,7 +195,10 @@ program
     const result = await validatePackage(dir);
     if (o.json) print({ ok: result.ok, problems: result.problems });
     else if (result.ok) process.stdout.write(`${dir}: ok\n`);
-    else process.stderr.write(`${dir}: ${result.problems.length} problem(s)\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    else
+      process.stderr.write(
+        `${dir}: ${result.problems.length} problem(s)\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      );
     if (!result.ok) process.exitCode = 1;
   });
 
@@ -157,14 +217,20 @@ program
   .action(async () => {
     const { migrateCatalog } = await import('./serve.ts');
     const applied = await migrateCatalog();
-    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'catalog is up to date\n');
+    process.stdout.write(
+      applied.length ? `applied: ${applied.join(', ')}\n` : 'catalog is up to date\n',
+    );
   });
 
 const keys = program.command('keys').description('manage API keys');
 keys
   .command('create')
   .description('create an API key and print it once')
-  .addOption(new Option('--role <role>', 'key role').choices(['reader', 'curator', 'admin']).makeOptionMandatory())
+  .addOption(
+    new Option('--role <role>', 'key role')
+      .choices(['reader', 'curator', 'admin'])
+      .makeOptionMandatory(),
+  )
   .option('--label <label>', 'who or what the key is for', '')
   .action(async (o: { role: 'reader' | 'curator' | 'admin'; label: string }) => {
     const { createApiKey } = await import('./serve.ts');
@@ -182,7 +248,10 @@ function print(value: unknown): void {
 }
 
 function formatInspect(s: Record<string, unknown>): string {
-  const lines = [`format: ${s.format}`, `cells × genes: ${s.nCells} × ${s.nGenes} (${s.nnz} stored values)`];
+  const lines = [
+    `format: ${s.format}`,
+    `cells × genes: ${s.nCells} × ${s.nGenes} (${s.nnz} stored values)`,
+  ];
   for (const key of ['matrixName', 'obs', 'var', 'obsm', 'obsp', 'spatial', 'warnings']) {
     if (s[key] !== undefined) lines.push(`${key}: ${JSON.stringify(s[key])}`);
   }
@@ -192,11 +261,17 @@ function formatInspect(s: Record<string, unknown>): string {
 const wantsJson = process.argv.includes('--json');
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isScgraphError(error)) {
-    if (wantsJson) print({ ok: false, error: { kind: error.kind, message: error.message, file: error.file, field: error.field } });
+    if (wantsJson)
+      print({
+        ok: false,
+        error: { kind: error.kind, message: error.message, file: error.file, field: error.field },
+      });
     else process.stderr.write(`scgraph: error: ${error.message}\n`);
     process.exitCode = error.kind === 'invalid-parameter' ? 2 : 1;
     return;
   }
-  process.stderr.write(`scgraph: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `scgraph: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 70;
 });
