@@ -65,43 +65,78 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
 }
 
 /**
- * Column mean and population variance of expm1(X), as sklearn's
- * mean_variance_axis computes them (float64 sums, the corrected two-pass
- * formula, results rounded to float32 for float32 input).
+ * Column mean and population variance of expm1(X), rounded to float32 as
+ * sklearn's mean_variance_axis returns them for float32 input. One pass
+ * evaluates expm1 once per stored value and keeps float64 sums of x and x²;
+ * a gene whose variance is small against its squared mean (where sum-of-
+ * squares cancellation could reach float32 precision, e.g. a constant gene
+ * that must come out exactly 0) is redone with sklearn's corrected two-pass
+ * formula, which costs a second scan only when such a gene exists.
  */
 function meanVarianceExpm1(X: CsrMatrix): { mean: Float64Array; variance: Float64Array } {
   const { nRows: n, nCols, indptr, indices, data } = X;
-  const mean = new Float64Array(nCols);
+  const sum = new Float64Array(nCols);
+  const squares = new Float64Array(nCols);
   const stored = new Float64Array(nCols);
   const end = indptr[n];
   for (let p = 0; p < end; p++) {
     const c = indices[p];
-    mean[c] += Math.fround(Math.expm1(data[p]));
+    const v = Math.fround(Math.expm1(data[p]));
+    sum[c] += v;
+    squares[c] += v * v;
     stored[c]++;
   }
-  for (let c = 0; c < nCols; c++) mean[c] /= n;
-
+  const mean = new Float64Array(nCols);
   const variance = new Float64Array(nCols);
+  const redo: number[] = [];
+  for (let c = 0; c < nCols; c++) {
+    const m = sum[c] / n;
+    const v = (squares[c] - sum[c] * m) / n;
+    mean[c] = m;
+    variance[c] = v;
+    // Relative rounding error of v is about 1e-16 · m²/v; keep it far below float32's 6e-8.
+    if (m !== 0 && v <= 1e-6 * m * m) redo.push(c);
+  }
+  if (redo.length > 0) twoPassVariance(X, mean, stored, redo, variance);
+  for (let c = 0; c < nCols; c++) {
+    variance[c] = Math.fround(variance[c]);
+    mean[c] = Math.fround(mean[c]);
+  }
+  return { mean, variance };
+}
+
+/** sklearn's corrected two-pass variance of expm1(X) for the listed columns, into `variance`. */
+function twoPassVariance(
+  X: CsrMatrix,
+  mean: Float64Array,
+  stored: Float64Array,
+  columns: readonly number[],
+  variance: Float64Array,
+): void {
+  const { nRows: n, nCols, indptr, indices, data } = X;
+  const wanted = new Uint8Array(nCols);
+  for (const c of columns) wanted[c] = 1;
+  const squares = new Float64Array(nCols);
   const correction = new Float64Array(nCols);
+  const end = indptr[n];
   for (let p = 0; p < end; p++) {
     const c = indices[p];
+    if (wanted[c] === 0) continue;
     const diff = Math.fround(Math.expm1(data[p])) - mean[c];
     correction[c] += diff;
-    variance[c] += diff * diff;
+    squares[c] += diff * diff;
   }
-  for (let c = 0; c < nCols; c++) {
+  for (const c of columns) {
     const zeros = n - stored[c];
     let corr = correction[c];
-    let v = variance[c];
+    let v = squares[c];
     // Only add the implicit zeros' share when there are any, to avoid cancellation.
     if (zeros > 0) {
       corr -= zeros * mean[c];
       v += zeros * mean[c] * mean[c];
     }
-    variance[c] = Math.fround((v - (corr * corr) / n) / n);
-    mean[c] = Math.fround(mean[c]);
+    variance[c] = (v - (corr * corr) / n) / n;
   }
-  return { mean, variance };
 }
 
 /**

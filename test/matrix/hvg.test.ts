@@ -62,6 +62,19 @@ test('highlyVariableGenes scores a gene alone in its bin as 1', () => {
   assert.equal(dispersionsNorm[3], 1);
 });
 
+test('highlyVariableGenes gives a constant gene zero variance, so an undefined dispersion', () => {
+  // 50 cells: gene 0 constant (a sum of squares minus squared sum leaves -1.1e-14 here),
+  // gene 1 cycling 0, 0.25, 0.5, 0.75, 1. sklearn mean_variance_axis(csr(expm1(X)), 0) gives
+  // means [3.6226127, 0.7536057] and variances [0, 0.37241668]; scanpy turns the 0 into NaN.
+  const X = csrFromDense(
+    Array.from({ length: 50 }, (_, i) => [1.5309600830078125, (i % 5) * 0.25]),
+  );
+  const { dispersions } = highlyVariableGenes(X, { nTop: 1 });
+  assert.ok(Number.isNaN(dispersions[0]), `dispersion of the constant gene: ${dispersions[0]}`);
+  const expected = Math.log((0.37241668 * 50) / 49 / 0.7536057);
+  assert.ok(Math.abs(dispersions[1] - expected) < 1e-6, `${dispersions[1]} vs ${expected}`);
+});
+
 test('cutEqualWidth bins like pandas.cut with integer bins', () => {
   // pandas.cut([0, 1, 2, 3, 4, 10], 5, labels=False) -> [0, 0, 0, 1, 1, 4]
   assert.deepEqual(
