@@ -222,12 +222,19 @@ function writeCsr(parent: Group, key: string, m: CsrMatrix): void {
   const nnz = m.indptr[m.nRows];
   writeArray(group, 'data', m.data, [nnz]);
   writeArray(group, 'indices', m.indices, [nnz]);
-  writeArray(
-    group,
-    'indptr',
-    BigInt64Array.from(m.indptr, (v) => BigInt(v)),
-    [m.nRows + 1],
-  );
+  writeArray(group, 'indptr', toInt64(m.indptr), [m.nRows + 1]);
+}
+
+/** Non-negative whole numbers below 2^53 as int64, written as (low, high) words: no BigInt per value. */
+function toInt64(values: Float64Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  const words = new Uint32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    words[2 * i] = v % 0x100000000;
+    words[2 * i + 1] = Math.floor(v / 0x100000000);
+  }
+  return out;
 }
 
 function writeDense(parent: Group, key: string, m: DenseMatrix): void {

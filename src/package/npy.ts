@@ -30,6 +30,7 @@ export function encodeNpy(array: NpyValues, shape: readonly number[], dtype: Npy
   }
   const { descr, body } = encodeBody(array, dtype);
   const header = headerBytes(descr, shape);
+  // One copy of the values, straight into the output.
   const out = new Uint8Array(header.length + body.length);
   out.set(header, 0);
   out.set(body, header.length);
@@ -52,8 +53,7 @@ function encodeBody(array: NpyValues, dtype: NpyDtype): { descr: string; body: U
     throw new TypeError(`npy: ${dtype} needs a ${expected.name}`);
   }
   // Typed arrays are little-endian on every platform Node runs on (x86, ARM).
-  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-  return { descr: dtype, body: bytes.slice() };
+  return { descr: dtype, body: new Uint8Array(array.buffer, array.byteOffset, array.byteLength) };
 }
 
 function isStringArray(array: NpyValues): array is readonly string[] {
@@ -62,16 +62,28 @@ function isStringArray(array: NpyValues): array is readonly string[] {
 
 /** Fixed-width UTF-32LE, zero-padded, as numpy stores `<U` arrays. */
 function encodeUnicode(strings: readonly string[]): { descr: string; body: Uint8Array } {
-  const codePoints = strings.map((s) => Array.from(s, (ch) => ch.codePointAt(0)!));
   // numpy has no '<U0'; an all-empty array is '<U1'.
-  // A reduce, not Math.max(...spread): 200k cell ids overflow the call stack.
-  const width = codePoints.reduce((w, cp) => Math.max(w, cp.length), 1);
+  let width = 1;
+  for (const s of strings) width = Math.max(width, codePointCount(s));
   const units = new Uint32Array(strings.length * width);
-  codePoints.forEach((cp, i) => {
-    units.set(cp, i * width);
-  });
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i];
+    let at = i * width;
+    for (let k = 0; k < s.length; ) {
+      const cp = s.codePointAt(k)!;
+      units[at++] = cp;
+      k += cp > 0xffff ? 2 : 1;
+    }
+  }
   const body = new Uint8Array(units.buffer);
   return { descr: `<U${width}`, body };
+}
+
+/** Code points in a string (a lone surrogate counts as one, as `Array.from` splits it). */
+function codePointCount(s: string): number {
+  let count = 0;
+  for (let k = 0; k < s.length; count++) k += s.codePointAt(k)! > 0xffff ? 2 : 1;
+  return count;
 }
 
 function headerBytes(descr: string, shape: readonly number[]): Uint8Array {
