@@ -250,7 +250,7 @@ export async function buildDataset(
   // ---- highly variable genes
   s = step('hvg');
   const hvg = highlyVariableGenes(X, { nTop: params.nTopGenes });
-  const Xh = subsetCsr(X, null, hvg.indices);
+  const Xh = subsetCsr(X, null, hvg.indices, hvg.selectedNnz);
   X = undefined;
   data = { ...data, X: emptyCsr(data.X.nRows, data.X.nCols) };
   const hvgGeneIndex = Int32Array.from(hvg.indices, (j) => geneIndex[j]);

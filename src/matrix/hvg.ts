@@ -19,6 +19,8 @@ export interface HvgResult {
   dispersions: Float64Array;
   /** Dispersion z-scored within its mean bin (float32 like the reference), NaN if undefined. */
   dispersionsNorm: Float32Array;
+  /** Stored values of the selected genes: the size of X's subset to them (`subsetCsr`'s nnz). */
+  selectedNnz: number;
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -45,7 +47,7 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
     throw new ScgraphError('empty-result', `gene variances need at least 2 cells, got ${n}`);
   }
 
-  const { mean, variance } = meanVarianceExpm1(Xlog);
+  const { mean, variance, stored } = meanVarianceExpm1(Xlog);
   const means = new Float64Array(nGenes);
   const dispersions = new Float64Array(nGenes);
   const ddof1 = n / (n - 1);
@@ -60,8 +62,14 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
   const dispersionsNorm = zScoreWithinBins(dispersions, bin, nBins);
   const mask = selectTop(dispersionsNorm, nTop);
   const indices = new Int32Array(mask.reduce((s, v) => s + v, 0));
-  for (let g = 0, k = 0; g < nGenes; g++) if (mask[g]) indices[k++] = g;
-  return { mask, indices, means, dispersions, dispersionsNorm };
+  let selectedNnz = 0;
+  for (let g = 0, k = 0; g < nGenes; g++) {
+    if (mask[g]) {
+      indices[k++] = g;
+      selectedNnz += stored[g];
+    }
+  }
+  return { mask, indices, means, dispersions, dispersionsNorm, selectedNnz };
 }
 
 /**
@@ -73,7 +81,11 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
  * that must come out exactly 0) is redone with sklearn's corrected two-pass
  * formula, which costs a second scan only when such a gene exists.
  */
-function meanVarianceExpm1(X: CsrMatrix): { mean: Float64Array; variance: Float64Array } {
+function meanVarianceExpm1(X: CsrMatrix): {
+  mean: Float64Array;
+  variance: Float64Array;
+  stored: Float64Array;
+} {
   const { nRows: n, nCols, indptr, indices, data } = X;
   const sum = new Float64Array(nCols);
   const squares = new Float64Array(nCols);
@@ -102,7 +114,7 @@ function meanVarianceExpm1(X: CsrMatrix): { mean: Float64Array; variance: Float6
     variance[c] = Math.fround(variance[c]);
     mean[c] = Math.fround(mean[c]);
   }
-  return { mean, variance };
+  return { mean, variance, stored };
 }
 
 /** sklearn's corrected two-pass variance of expm1(X) for the listed columns, into `variance`. */

@@ -69,17 +69,25 @@ export function qcFilter(X: CsrMatrix, options: QcOptions = {}): QcResult {
   const totalPerCell = new Float64Array(nRows);
   const mitoFraction = mitoGenes ? new Float64Array(nRows) : undefined;
   const cellMask = new Uint8Array(nRows);
+  // Counted over every cell in the same pass, then the removed cells taken back out:
+  // one scan of the matrix instead of two (removed cells are usually few).
+  const cellsPerGene = new Int32Array(nCols);
   let removedMinGenes = 0;
   let removedMito = 0;
   for (let r = 0; r < nRows; r++) {
     let detected = 0;
     let total = 0;
     let mito = 0;
-    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+    const end = indptr[r + 1];
+    for (let p = indptr[r]; p < end; p++) {
       const v = data[p];
-      if (v > 0) detected++;
+      const c = indices[p];
+      if (v > 0) {
+        detected++;
+        cellsPerGene[c]++;
+      }
       total += v;
-      if (mitoGenes?.[indices[p]]) mito += v;
+      if (mitoGenes?.[c]) mito += v;
     }
     nGenesPerCell[r] = detected;
     totalPerCell[r] = total;
@@ -89,11 +97,9 @@ export function qcFilter(X: CsrMatrix, options: QcOptions = {}): QcResult {
       removedMito++;
     else cellMask[r] = 1;
   }
-
-  const cellsPerGene = new Int32Array(nCols);
   for (let r = 0; r < nRows; r++) {
-    if (!cellMask[r]) continue;
-    for (let p = indptr[r]; p < indptr[r + 1]; p++) if (data[p] > 0) cellsPerGene[indices[p]]++;
+    if (cellMask[r]) continue;
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) if (data[p] > 0) cellsPerGene[indices[p]]--;
   }
   const geneMask = new Uint8Array(nCols);
   let genesKept = 0;
@@ -158,12 +164,15 @@ export function maskToIndices(mask: Uint8Array): Int32Array {
 /**
  * The rows `rowIdx` and columns `colIdx` of X, in the order given (null keeps
  * all). Column indices must be unique; when they ascend, each output row stays
- * sorted, otherwise rows are re-sorted so the CSR invariant holds.
+ * sorted, otherwise rows are re-sorted so the CSR invariant holds. `nnz`,
+ * when the caller knows the result's stored count (e.g. from per-column
+ * counts), saves the counting pass over the matrix.
  */
 export function subsetCsr(
   X: CsrMatrix,
   rowIdx: Int32Array | null,
   colIdx: Int32Array | null,
+  nnz?: number,
 ): CsrMatrix {
   const nRows = rowIdx ? rowIdx.length : X.nRows;
   const nCols = colIdx ? colIdx.length : X.nCols;
@@ -186,29 +195,37 @@ export function subsetCsr(
   }
 
   const indptr = new Float64Array(nRows + 1);
-  for (let i = 0; i < nRows; i++) {
-    const r = rowIdx ? rowIdx[i] : i;
-    let count = 0;
-    if (newCol) {
-      for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) if (newCol[X.indices[p]] >= 0) count++;
-    } else {
-      count = X.indptr[r + 1] - X.indptr[r];
+  if (nnz === undefined) {
+    for (let i = 0; i < nRows; i++) {
+      const r = rowIdx ? rowIdx[i] : i;
+      let count = 0;
+      if (newCol) {
+        for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) if (newCol[X.indices[p]] >= 0) count++;
+      } else {
+        count = X.indptr[r + 1] - X.indptr[r];
+      }
+      indptr[i + 1] = indptr[i] + count;
     }
-    indptr[i + 1] = indptr[i] + count;
   }
-  const indices = new Int32Array(indptr[nRows]);
-  const data = new Float32Array(indptr[nRows]);
+  const total = nnz ?? indptr[nRows];
+  const indices = new Int32Array(total);
+  const data = new Float32Array(total);
+  let q = 0;
   for (let i = 0; i < nRows; i++) {
     const r = rowIdx ? rowIdx[i] : i;
-    let q = indptr[i];
-    for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) {
+    const start = q;
+    const end = X.indptr[r + 1];
+    for (let p = X.indptr[r]; p < end; p++) {
       const c = newCol ? newCol[X.indices[p]] : X.indices[p];
       if (c < 0) continue;
+      if (q === total) throw new RangeError(`subsetCsr: more than nnz=${total} stored values`);
       indices[q] = c;
       data[q++] = X.data[p];
     }
-    if (!ascending) sortRow(indices, data, indptr[i], q);
+    indptr[i + 1] = q;
+    if (!ascending) sortRow(indices, data, start, q);
   }
+  if (q !== total) throw new RangeError(`subsetCsr: ${q} stored values, nnz=${total} given`);
   return { nRows, nCols, indptr, indices, data };
 }
 

@@ -5,8 +5,16 @@ import { normalizeTotalLog1p } from '../../src/matrix/normalize.ts';
 import { csrFromDense, reference, relDiff } from './reference-fixture.ts';
 
 test('highlyVariableGenes selects the same genes as the reference hvg_seurat', () => {
-  const { indices, mask } = highlyVariableGenes(reference.normalized, { nTop: reference.hvg.nTop });
+  const { indices, mask, selectedNnz } = highlyVariableGenes(reference.normalized, {
+    nTop: reference.hvg.nTop,
+  });
   assert.deepEqual(Array.from(indices), reference.hvg.indices);
+  const { indptr, indices: columns } = reference.normalized;
+  let expectedNnz = 0;
+  for (let p = 0; p < indptr[reference.normalized.nRows]; p++) {
+    if (reference.hvg.indices.includes(columns[p])) expectedNnz++;
+  }
+  assert.equal(selectedNnz, expectedNnz);
   assert.equal(
     mask.reduce((s, v) => s + v, 0),
     reference.hvg.indices.length,

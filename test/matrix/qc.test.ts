@@ -109,6 +109,17 @@ test('subsetCsr keeps everything along a null axis and uses mask indices', () =>
   assert.deepEqual(Array.from(cols.data), [5, 1, 2]);
 });
 
+test('subsetCsr with the stored count given makes the same matrix in one pass', () => {
+  const cols = Int32Array.from([1, 2]);
+  const counted = subsetCsr(X, null, cols);
+  const given = subsetCsr(X, null, cols, counted.indptr[counted.nRows]);
+  assert.deepEqual(Array.from(given.indptr), Array.from(counted.indptr));
+  assert.deepEqual(Array.from(given.indices), Array.from(counted.indices));
+  assert.deepEqual(Array.from(given.data), Array.from(counted.data));
+  assert.throws(() => subsetCsr(X, null, cols, counted.indptr[counted.nRows] + 1), /nnz/);
+  assert.throws(() => subsetCsr(X, null, cols, counted.indptr[counted.nRows] - 1), /nnz/);
+});
+
 test('subsetCsr sorts long rows when columns are reordered', () => {
   const wide = csrFromDense([Array.from({ length: 100 }, (_, i) => i + 1)]);
   const order = Int32Array.from({ length: 100 }, (_, i) => 99 - i);
