@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { recordedParameters, resolveBuildOptions, TOOL_VERSION } from '../build.ts';
 import { ScgraphError } from '../errors.ts';
+import { canonicalJson } from '../package/manifest.ts';
 import { hashSource } from '../package/source-hash.ts';
 import type { JobRecord } from './contracts.ts';
 import type { AppContext } from './http/context.ts';
@@ -103,15 +104,9 @@ async function isCurrent(
     parameters?: Record<string, unknown>;
   };
   if (manifest.toolVersion !== TOOL_VERSION) return false;
-  if (
-    JSON.stringify(sortKeys(manifest.parameters ?? {})) !==
-    JSON.stringify(sortKeys(await recordedParameters(params)))
-  )
-    return false;
+  // Compare with keys sorted at every depth: jsonb does not keep the order it was given.
+  const recorded = canonicalJson(await recordedParameters(params));
+  if (canonicalJson(manifest.parameters ?? {}) !== recorded) return false;
   const source = await hashSource(input);
   return source.sha256 === existing.latest.sourceSha256;
-}
-
-function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
