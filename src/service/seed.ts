@@ -81,7 +81,14 @@ export async function seedBundled(
       // The input stays where it is; the job deletes only its own work folder.
       buildJob(
         { ...ctx, cachePrefix: CACHE_PREFIX },
-        { uploadPath: input, workDir, dataset: entry.name, metadata, options: build },
+        {
+          uploadPath: input,
+          displayName: entry.input,
+          workDir,
+          dataset: entry.name,
+          metadata,
+          options: build,
+        },
       ),
       log,
     );

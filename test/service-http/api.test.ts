@@ -300,6 +300,7 @@ describe('hub API over HTTP (PGlite catalog, local store)', () => {
     };
     assert.equal(job.state, 'failed');
     assert.match(job.error, /truncated\.h5ad/, 'the error names the file');
+    assert.ok(!job.error.includes(hub.config.dataDir), `no server path in: ${job.error}`);
     assert.notEqual(job.error, 'internal error');
     assert.equal(await hub.catalog.getDataset('broken'), null);
     assert.deepEqual(await listFiles(join(hub.config.dataDir, 'objects')), objectsBefore);

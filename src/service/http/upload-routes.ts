@@ -106,6 +106,7 @@ export function uploadRoutes(ctx: AppContext) {
               { ...ctx, cachePrefix: CACHE_PREFIX },
               {
                 uploadPath: upload.uploadPath,
+                displayName: upload.fields.__filename,
                 workDir: upload.workDir,
                 dataset: metadata.name,
                 metadata: toMetadata(metadata),

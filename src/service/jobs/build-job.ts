@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ScgraphError } from '../../errors.ts';
+import { isScgraphError, ScgraphError } from '../../errors.ts';
 import type { Cache, Catalog, FileRecord, ObjectStore } from '../contracts.ts';
 import type { Metrics } from '../metrics.ts';
 import type { JobBody } from './job-runner.ts';
@@ -32,6 +32,8 @@ export interface BuildJobInput {
   workDir: string;
   dataset: string;
   metadata: DatasetMetadata;
+  /** How messages name the input (the uploaded file's own name); default its base name. */
+  displayName?: string;
   /** Build parameters, already validated (name is set from `dataset`). */
   options: Record<string, unknown>;
 }
@@ -60,12 +62,16 @@ export function buildJob(deps: BuildJobDeps, input: BuildJobInput): JobBody {
     let outcome = 'failed';
     try {
       const outDir = join(input.workDir, 'package');
-      const built = await deps.build(
-        input.uploadPath,
-        outDir,
-        { ...input.options, name: input.dataset },
-        { onProgress: (e) => progress(e.step, e.fraction, e.message), signal },
-      );
+      const built = await deps
+        .build(
+          input.uploadPath,
+          outDir,
+          { ...input.options, name: input.dataset },
+          { onProgress: (e) => progress(e.step, e.fraction, e.message), signal },
+        )
+        .catch((error: unknown) => {
+          throw withoutServerPaths(error, input);
+        });
 
       const names = (await readdir(built.dir)).sort();
       const files: FileRecord[] = [];
@@ -136,4 +142,19 @@ export async function digestStream(stream: Readable): Promise<{ bytes: number; s
     bytes += (chunk as Buffer).length;
   }
   return { bytes, sha256: hash.digest('hex') };
+}
+
+/**
+ * A build error as a curator may see it: the upload's own file name instead
+ * of the server path it was stored under, and no work-folder paths.
+ */
+function withoutServerPaths(error: unknown, input: BuildJobInput): unknown {
+  if (!isScgraphError(error)) return error;
+  const display = input.displayName ?? basename(input.uploadPath);
+  error.message = error.message
+    .split(input.uploadPath)
+    .join(display)
+    .split(`${input.workDir}/`)
+    .join('');
+  return error;
 }
