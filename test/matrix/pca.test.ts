@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { CsrMatrix } from '../../src/matrix/csr.ts';
 import { pca } from '../../src/matrix/pca.ts';
 import { subsetCsr } from '../../src/matrix/qc.ts';
+import { Random } from '../../src/matrix/random.ts';
 import { csrFromDense, reference, relDiff } from './reference-fixture.ts';
 
 // The reference's HVG matrix (300 cells × 200 genes of normalized log data).
@@ -133,6 +135,19 @@ test('pca (covariance) iterates until all 50 explained variances match the exact
   }
 });
 
-test('pca auto takes the covariance route up to the gene threshold', () => {
-  assert.equal(pca(Xh, { nComponents: 5 }).method, 'covariance');
+test('pca auto picks the covariance route for many cells, the randomized one for few', () => {
+  // 300 cells × 200 genes: the genes² rounds cost more than multiplying the small matrix.
+  assert.equal(pca(Xh, { nComponents: 5 }).method, 'randomized');
+  // 20,000 cells × 20 genes, all stored: the 20 × 20 covariance is the cheap route.
+  const n = 20_000;
+  const g = 20;
+  const rng = new Random(3);
+  const many: CsrMatrix = {
+    nRows: n,
+    nCols: g,
+    indptr: Float64Array.from({ length: n + 1 }, (_, i) => i * g),
+    indices: Int32Array.from({ length: n * g }, (_, p) => p % g),
+    data: Float32Array.from({ length: n * g }, () => rng.next() + 0.1),
+  };
+  assert.equal(pca(many, { nComponents: 5 }).method, 'covariance');
 });
