@@ -432,12 +432,15 @@ export async function buildDataset(
   const stats = {
     expression: {
       kind: graph.kind,
-      ...graphStats(graph.connectivities, labels && { codes: labels.codes }),
+      ...graphStats(graph.connectivities, labels && { codes: labels.codes, names: labels.names }),
     },
     ...(spatialGraph && {
       spatial: {
         kind: spatialGraph.kind,
-        ...graphStats(spatialGraph.connectivities, labels && { codes: labels.codes }),
+        ...graphStats(
+          spatialGraph.connectivities,
+          labels && { codes: labels.codes, names: labels.names },
+        ),
       },
     }),
     primary,

@@ -11,7 +11,7 @@ const program = new Command()
   .name('scgraph')
   .description('Single-Cell Graph Hub: single-cell files in, graph datasets out')
   .version(TOOL_VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError('(add --help for usage)');
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);

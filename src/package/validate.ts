@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashFile, MANIFEST_FILE, type Manifest, packageSha256 } from './manifest.ts';
@@ -21,12 +22,13 @@ export async function validatePackage(dir: string): Promise<ValidationResult> {
   try {
     manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
-    return {
-      ok: false,
-      problems: [`${MANIFEST_FILE}: ${reason} (${String(error)})`],
-      manifest: null,
-    };
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = !existsSync(dir)
+      ? `${dir}: no such folder`
+      : code === 'ENOENT'
+        ? `${MANIFEST_FILE}: missing (is ${dir} a dataset package?)`
+        : `${MANIFEST_FILE}: unreadable (${error instanceof Error ? error.message : String(error)})`;
+    return { ok: false, problems: [problem], manifest: null };
   }
   if (!Array.isArray(manifest.files)) {
     return { ok: false, problems: [`${MANIFEST_FILE}: has no 'files' list`], manifest };
