@@ -382,6 +382,12 @@ describe('hub API over HTTP (PGlite catalog, local store)', () => {
       ['pbmc-small'],
     );
     assert.equal(byOrganism.facets.organism?.['Homo sapiens'], 1);
+    // List items leave out the manifest; no response shows storage keys.
+    const listed = JSON.stringify(byOrganism);
+    assert.ok(!listed.includes('"manifest"'), 'no manifest in list items');
+    assert.ok(!listed.includes('storageKey'), 'no storage keys in list items');
+    const detail = await (await fetch(`${hub.url}/api/v1/datasets/pbmc-small`)).text();
+    assert.ok(!detail.includes('storageKey'), 'no storage keys in the detail');
     const none = (await (
       await fetch(`${hub.url}/api/v1/datasets?organism=Mus%20musculus`)
     ).json()) as {

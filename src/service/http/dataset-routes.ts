@@ -95,9 +95,17 @@ export function datasetRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         const query = normalizeSearch(request.query as Record<string, unknown>);
-        const text = await cached('datasets', cacheKey(prefix, 'datasets', query), () =>
-          ctx.catalog.search(query),
-        );
+        const text = await cached('datasets', cacheKey(prefix, 'datasets', query), async () => {
+          const result = await ctx.catalog.search(query);
+          // List items stay small: the manifest is one request away (…/manifest).
+          return {
+            ...result,
+            items: result.items.map(({ latest, ...item }) => {
+              const { manifest: _manifest, ...version } = publicVersion(latest);
+              return { ...item, latest: version };
+            }),
+          };
+        });
         return sendJson(reply, text);
       },
     );
@@ -118,7 +126,11 @@ export function datasetRoutes(ctx: AppContext) {
           const dataset = await ctx.catalog.getDataset(name);
           if (!dataset) throw notFound(name);
           const versions = await ctx.catalog.listVersions(name);
-          return { ...dataset, versions: versions.map(versionSummary) };
+          return {
+            ...dataset,
+            latest: publicVersion(dataset.latest),
+            versions: versions.map(versionSummary),
+          };
         });
         return sendJson(reply, text);
       },
@@ -138,7 +150,7 @@ export function datasetRoutes(ctx: AppContext) {
         const { name } = request.params as { name: string };
         const versions = await ctx.catalog.listVersions(name);
         if (versions.length === 0) throw notFound(name);
-        return { name, versions };
+        return { name, versions: versions.map(publicVersion) };
       },
     );
 
@@ -154,7 +166,7 @@ export function datasetRoutes(ctx: AppContext) {
       },
       async (request) => {
         const { name, v } = request.params as { name: string; v: number };
-        return getVersion(ctx, name, v);
+        return publicVersion(await getVersion(ctx, name, v));
       },
     );
 
@@ -240,6 +252,11 @@ async function getVersion(ctx: AppContext, name: string, v: number): Promise<Ver
 
 function notFound(name: string): ScgraphError {
   return new ScgraphError('not-found', `no dataset '${name}'`, { details: { dataset: name } });
+}
+
+/** A version as clients see it: storage keys are the server's business. */
+function publicVersion(v: VersionRecord) {
+  return { ...v, files: v.files.map(({ storageKey: _key, ...file }) => file) };
 }
 
 function versionSummary(v: VersionRecord) {
