@@ -16,7 +16,7 @@ import {
   packageSha256,
 } from './manifest.ts';
 import { writeNpz } from './npz.ts';
-import { hashSource } from './source-hash.ts';
+import { hashSource, type SourceIdentity } from './source-hash.ts';
 import type { GraphDataset } from './types.ts';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.ts';
 
@@ -25,7 +25,7 @@ export const H5AD_FILE = 'dataset.h5ad';
 
 export interface ManifestInput {
   /** The input file or folder the dataset was built from; hashed into the manifest. */
-  source: { path: string };
+  source: { path: string } | ({ path: string } & SourceIdentity);
   /** Every build parameter, recorded as given. */
   parameters: Record<string, unknown>;
   graphStats: unknown;
@@ -85,7 +85,10 @@ async function writeContents(
   dataset: GraphDataset,
   input: ManifestInput,
 ): Promise<Manifest> {
-  const source = await hashSourceOf(input.source.path);
+  const source =
+    'sha256' in input.source
+      ? { fileName: input.source.fileName, bytes: input.source.bytes, sha256: input.source.sha256 }
+      : await hashSourceOf(input.source.path);
   await writeFile(join(tmp, NPZ_FILE), writeNpz(dataset));
   await writeH5ad(join(tmp, H5AD_FILE), dataset);
 
