@@ -3,20 +3,9 @@ import { describe, it } from 'node:test';
 import { fuzzyConnectivities, knnDistanceMatrix } from '../../src/graph/connectivities.ts';
 import { knn } from '../../src/graph/knn.ts';
 import type { CsrMatrix } from '../../src/matrix/csr.ts';
-import { type CsrJson, csrFromJson, f32, loadFixture } from './fixture.ts';
+import { type CsrJson, csrFromJson, f32, type KnnFixture, loadFixture } from './fixture.ts';
 
-interface KnnFixture {
-  n: number;
-  dim: number;
-  k: number;
-  points_f32: string;
-  knn_indices: number[];
-  knn_distances_f32: string;
-  connectivities: CsrJson;
-  distances: CsrJson;
-}
-
-const fx = loadFixture<KnnFixture>('knn');
+const fx = loadFixture<KnnFixture & { connectivities: CsrJson; distances: CsrJson }>('knn');
 // The reference's own kNN (sklearn), so connectivities are compared on identical input.
 const refKnn = {
   k: fx.k,

@@ -42,3 +42,13 @@ export function edgeList(m: CsrMatrix): [number, number][] {
   }
   return out;
 }
+
+/** knn.json: points, and the reference's exact kNN of them (sklearn, self included). */
+export interface KnnFixture {
+  n: number;
+  dim: number;
+  k: number;
+  points_f32: string;
+  knn_indices: number[];
+  knn_distances_f32: string;
+}

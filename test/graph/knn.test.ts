@@ -3,16 +3,7 @@ import { describe, it } from 'node:test';
 import { knn } from '../../src/graph/knn.ts';
 import type { DenseMatrix } from '../../src/matrix/csr.ts';
 import { Random } from '../../src/matrix/random.ts';
-import { f32, loadFixture } from './fixture.ts';
-
-interface KnnFixture {
-  n: number;
-  dim: number;
-  k: number;
-  points_f32: string;
-  knn_indices: number[];
-  knn_distances_f32: string;
-}
+import { f32, type KnnFixture, loadFixture } from './fixture.ts';
 
 const fx = loadFixture<KnnFixture>('knn');
 const points: DenseMatrix = { nRows: fx.n, nCols: fx.dim, data: f32(fx.points_f32) };
