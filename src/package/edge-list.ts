@@ -1,4 +1,5 @@
 import type { CsrMatrix } from '../matrix/csr.ts';
+import type { GraphDataset } from './types.ts';
 
 /** A directed edge list sorted by (source, target). */
 export interface EdgeList {
@@ -62,4 +63,10 @@ function transpose(m: CsrMatrix): CsrMatrix {
     }
   }
   return { nRows: m.nCols, nCols: m.nRows, indptr, indices, data };
+}
+
+/** The edges graph.npz carries: those of the dataset's primary graph. */
+export function primaryEdgeList(dataset: GraphDataset): EdgeList {
+  const graph = dataset.primaryGraph === 'spatial' ? dataset.spatialGraph! : dataset.graph!;
+  return edgeListFromAdjacency(graph.connectivities);
 }

@@ -1,6 +1,6 @@
 import { type ZipOptions, type Zippable, zipSync } from 'fflate';
 import { checkDataset } from './check-dataset.ts';
-import { edgeListFromAdjacency } from './edge-list.ts';
+import { type EdgeList, primaryEdgeList } from './edge-list.ts';
 import { encodeNpy } from './npy.ts';
 import type { GraphDataset } from './types.ts';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.ts';
@@ -22,13 +22,14 @@ const ZIP_MTIME = new Date(1980, 0, 1, 0, 0, 0);
  * when the dataset is spatial. The float32 members (x, edge_weight, pos) are
  * stored, edge_index is deflated at level 1 and the small members at level 6.
  *
+ * `edges` is the primary graph's edge list when the caller already has it.
+ *
  * Example (Python): `g = np.load('graph.npz'); Data(x=torch.from_numpy(g['x']), ...)`.
  */
-export function writeNpz(dataset: GraphDataset): Uint8Array {
+export function writeNpz(dataset: GraphDataset, edges?: EdgeList): Uint8Array {
   checkDataset(dataset);
   const n = dataset.X.nRows;
-  const graph = dataset.primaryGraph === 'spatial' ? dataset.spatialGraph! : dataset.graph!;
-  const edges = edgeListFromAdjacency(graph.connectivities);
+  edges ??= primaryEdgeList(dataset);
   const e = edges.source.length;
 
   // int64 values written as (low, high) int32 word pairs: BigInt per value costs ~10× more.

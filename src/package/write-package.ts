@@ -4,7 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import { checkDataset } from './check-dataset.ts';
-import { edgeListFromAdjacency } from './edge-list.ts';
+import { primaryEdgeList } from './edge-list.ts';
 import { writeH5ad } from './h5ad-writer.ts';
 import {
   canonicalJson,
@@ -89,7 +89,8 @@ async function writeContents(
     'sha256' in input.source
       ? { fileName: input.source.fileName, bytes: input.source.bytes, sha256: input.source.sha256 }
       : await hashSourceOf(input.source.path);
-  await writeFile(join(tmp, NPZ_FILE), writeNpz(dataset));
+  const edges = primaryEdgeList(dataset);
+  await writeFile(join(tmp, NPZ_FILE), writeNpz(dataset, edges));
   await writeH5ad(join(tmp, H5AD_FILE), dataset);
 
   const files: ManifestFile[] = [];
@@ -108,7 +109,7 @@ async function writeContents(
     counts: {
       cells: dataset.X.nRows,
       genes: dataset.X.nCols,
-      edges: undirectedEdges(dataset),
+      edges: edges.source.length / 2,
       features: dataset.features.nCols,
     },
     labels: labelSummary(dataset),
@@ -128,11 +129,6 @@ async function hashSourceOf(path: string): Promise<Manifest['source']> {
   } catch (error) {
     throw invalidInput(path, 'cannot read the source file to hash it', {}, error);
   }
-}
-
-function undirectedEdges(dataset: GraphDataset): number {
-  const graph = dataset.primaryGraph === 'spatial' ? dataset.spatialGraph! : dataset.graph!;
-  return edgeListFromAdjacency(graph.connectivities).source.length / 2;
 }
 
 function labelSummary(dataset: GraphDataset): Manifest['labels'] {
