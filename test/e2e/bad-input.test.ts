@@ -214,3 +214,15 @@ describe('scgraph build on bad input', () => {
     });
   }
 });
+
+describe('CLI usage errors', () => {
+  it('answers a missing --out with the error and a one-line hint, not the whole help', async () => {
+    const r = await runCli(['build', 'data/pbmc_small/pbmc_small.loom']);
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stdout, '');
+    assert.deepEqual(r.stderr.trimEnd().split('\n'), [
+      "error: required option '-o, --out <dir>' not specified",
+      '(add --help for usage)',
+    ]);
+  });
+});

@@ -212,4 +212,12 @@ describe('validatePackage', () => {
     assert.equal(result.manifest, null);
     assert.match(result.problems[0], /^manifest\.json: missing/);
   });
+
+  it('names a package folder that does not exist, without creating it', async () => {
+    const dir = join(root, 'no-such-package');
+    const result = await validatePackage(dir);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.problems, [`${dir}: no such folder`]);
+    assert.equal(existsSync(dir), false);
+  });
 });
