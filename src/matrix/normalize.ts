@@ -34,6 +34,12 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
   }
   const { nRows, indptr, data } = X;
   const out = inPlace ? data : new Float32Array(data.length);
+  // A cell's counts repeat a few small values (1, 2, 3, ...), so log1p(count · scale) is
+  // remembered per cell in a small direct-mapped table: the same calls on the same
+  // arguments, about a tenth as many of them on UMI data.
+  const memoRow = new Int32Array(MEMO_SLOTS).fill(-1);
+  const memoKey = new Float64Array(MEMO_SLOTS);
+  const memoValue = new Float64Array(MEMO_SLOTS);
   for (let r = 0; r < nRows; r++) {
     const start = indptr[r];
     const end = indptr[r + 1];
@@ -41,10 +47,26 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
     for (let p = start; p < end; p++) total += data[p];
     // scanpy divides empty cells by 1 instead of 0, which leaves them at zero.
     const scale = total === 0 ? 1 : targetSum / total;
-    for (let p = start; p < end; p++) out[p] = Math.log1p(data[p] * scale);
+    for (let p = start; p < end; p++) {
+      const v = data[p];
+      const slot = (v | 0) & MEMO_MASK;
+      if (memoRow[slot] === r && memoKey[slot] === v) {
+        out[p] = memoValue[slot];
+      } else {
+        const y = Math.log1p(v * scale);
+        memoRow[slot] = r;
+        memoKey[slot] = v;
+        memoValue[slot] = y;
+        out[p] = y;
+      }
+    }
   }
   return { ...X, data: out };
 }
+
+/** Slots of the per-cell log1p table: counts up to 63 each get their own. */
+const MEMO_SLOTS = 64;
+const MEMO_MASK = MEMO_SLOTS - 1;
 
 /** log(1 + x) of every stored value, for inputs that are already depth-normalized. */
 export function log1pOnly(
