@@ -1,4 +1,4 @@
-import { type ZipOptions, type Zippable, zipSync } from 'fflate';
+import { type ZipOptions, type Zippable, zip } from 'fflate';
 import { checkDataset } from './check-dataset.ts';
 import { type EdgeList, primaryEdgeList } from './edge-list.ts';
 import { encodeNpy } from './npy.ts';
@@ -24,9 +24,12 @@ const ZIP_MTIME = new Date(1980, 0, 1, 0, 0, 0);
  *
  * `edges` is the primary graph's edge list when the caller already has it.
  *
+ * The members are laid out here; fflate deflates them on worker threads, so the
+ * caller can write dataset.h5ad meanwhile (same bytes as its synchronous zip).
+ *
  * Example (Python): `g = np.load('graph.npz'); Data(x=torch.from_numpy(g['x']), ...)`.
  */
-export function writeNpz(dataset: GraphDataset, edges?: EdgeList): Uint8Array {
+export function writeNpz(dataset: GraphDataset, edges?: EdgeList): Promise<Uint8Array> {
   checkDataset(dataset);
   const n = dataset.X.nRows;
   edges ??= primaryEdgeList(dataset);
@@ -62,7 +65,11 @@ export function writeNpz(dataset: GraphDataset, edges?: EdgeList): Uint8Array {
   if (dataset.spatial) {
     members['pos.npy'] = stored(encodeNpy(asFloat32(dataset.spatial.data), [n, 2], '<f4'));
   }
-  return zipSync(members, { level: 6, mtime: ZIP_MTIME });
+  return new Promise((resolve, reject) => {
+    zip(members, { level: 6, mtime: ZIP_MTIME }, (error, bytes) =>
+      error ? reject(error) : resolve(bytes),
+    );
+  });
 }
 
 /**

@@ -90,8 +90,11 @@ async function writeContents(
       ? { fileName: input.source.fileName, bytes: input.source.bytes, sha256: input.source.sha256 }
       : await hashSourceOf(input.source.path);
   const edges = primaryEdgeList(dataset);
-  await writeFile(join(tmp, NPZ_FILE), writeNpz(dataset, edges));
+  // graph.npz deflates on fflate's workers while dataset.h5ad is written here.
+  const npz = writeNpz(dataset, edges);
+  npz.catch(() => {}); // when the h5ad fails first, its error is the one reported
   await writeH5ad(join(tmp, H5AD_FILE), dataset);
+  await writeFile(join(tmp, NPZ_FILE), await npz);
 
   const files: ManifestFile[] = [];
   for (const [name, format] of [
