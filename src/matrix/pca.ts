@@ -2,24 +2,25 @@ import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-
 import { invalidParameter, ScgraphError } from '../errors.ts';
 import type { CsrMatrix, DenseMatrix } from './csr.ts';
 import { columnMeans } from './csr-ops.ts';
+import { lanczosTopEigen } from './lanczos.ts';
 import { Random } from './random.ts';
 import { csrTimesDense, csrTransposeTimesDense } from './sparse-products.ts';
 
 export interface PcaOptions {
   /** Components to keep. Default 50, capped at min(cells, genes) - 1. */
   nComponents?: number;
-  /** Seed of the random test matrix. Default 0. */
+  /** Seed of the random test matrix (randomized) or start vector (covariance). Default 0. */
   seed?: number;
-  /** Extra random directions beyond nComponents. Default 10. */
+  /** Randomized route: extra random directions beyond nComponents. Default 10. */
   oversamples?: number;
   /**
-   * Power iterations (each one product with A and one with Aᵀ, or one with
-   * the covariance matrix). Default 7. The covariance route keeps iterating
-   * past this, up to `maxIterations`, until the top eigenvalues settle.
+   * Randomized route: power iterations, each one product with A and one with
+   * Aᵀ. Default 7. The covariance route instead runs Lanczos until its top
+   * eigenpairs pass a residual bound.
    */
   powerIterations?: number;
   /**
-   * 'covariance' forms the genes × genes covariance and iterates on it;
+   * 'covariance' forms the genes × genes covariance and runs Lanczos on it;
    * 'randomized' multiplies the sparse matrix every round; 'auto' (default)
    * takes the covariance route for at most `COVARIANCE_MAX_GENES` genes when
    * its estimated cost is lower (many cells), else the randomized one.
@@ -31,8 +32,8 @@ export type PcaMethod = 'auto' | 'covariance' | 'randomized';
 
 /**
  * Gene count up to which 'auto' uses the covariance route: its dense
- * genes × genes matrix is 128 MiB at 4096 genes, and every iteration costs
- * genes² × (k + oversamples) multiply-adds.
+ * genes × genes matrix is 128 MiB at 4096 genes, and every Lanczos step
+ * costs genes² multiply-adds.
  */
 export const COVARIANCE_MAX_GENES = 4096;
 
@@ -53,7 +54,7 @@ export interface PcaResult {
   mean: Float64Array;
   /** The route taken: 'covariance' or 'randomized'. */
   method: Exclude<PcaMethod, 'auto'>;
-  /** Products with the covariance (or rounds of AᵀA) done. */
+  /** Products with the covariance (Lanczos steps), or rounds of AᵀA. */
   iterations: number;
 }
 
@@ -95,17 +96,13 @@ export function pca(X: CsrMatrix, options: PcaOptions = {}): PcaResult {
   const l = Math.min(k + oversamples, n, m);
 
   const mu = columnMeans(X);
-  const lc = Math.min(m, Math.max(k + oversamples, 2 * k));
   if (
     method === 'covariance' ||
     (method === 'auto' &&
       m <= COVARIANCE_MAX_GENES &&
-      covarianceIsCheaper(X, l, lc, powerIterations))
+      covarianceIsCheaper(X, k, l, powerIterations))
   ) {
-    // Iterations here are cheap (genes² per column) but the noise tail of the
-    // spectrum is flat: twice k columns make the k-th eigenvalue converge at
-    // about 0.6 per round on the synthetic data, against 0.97 with k + 10.
-    return covariancePca(X, mu, k, lc, seed, powerIterations, nComponents);
+    return covariancePca(X, mu, k, seed, nComponents);
   }
   const basis = rangeBasis(X, mu, l, seed, powerIterations);
   // Z = Aᵀ·basis = Bᵀ where B = basisᵀA; its SVD Bᵀ = V S Whᵀ gives A ≈ (basis·Wh) S Vᵀ.
@@ -149,61 +146,60 @@ export function pca(X: CsrMatrix, options: PcaOptions = {}): PcaResult {
   };
 }
 
-/** Iterations the covariance route may take while its eigenvalues still move. */
-const MAX_COVARIANCE_ITERATIONS = 40;
-
-/** Rounds the covariance route typically needs on clustered data (21 at 50k cells). */
-const TYPICAL_COVARIANCE_ITERATIONS = 20;
-/** A dense multiply-add in C·Q costs about a third of a sparse one in X·B (measured at 50k). */
-const DENSE_FMA_WEIGHT = 1 / 3;
+/**
+ * Lanczos steps (products with C) the covariance route is expected to take,
+ * 4k + 20, a little above those measured: 25 for k = 5, 60 for 20, 190 for
+ * 50 at 50k cells; 45 for k = 5 on 300 cells × 200 genes.
+ */
+const LANCZOS_STEPS_PER_COMPONENT = 4;
+const LANCZOS_EXTRA_STEPS = 20;
+/**
+ * A Lanczos step costs about this many sparse multiply-adds (of X·B) per
+ * entry of C: it streams C from memory once and reorthogonalizes (measured
+ * 1.0–1.5 ns per entry against 0.85 ns per sparse multiply-add at 50k).
+ */
+const DENSE_FMA_WEIGHT = 1.4;
 
 /**
  * Whether the covariance route is expected to be cheaper than the randomized
  * SVD: its cost is the Gram matrix (per cell, half the square of its stored
- * values) plus rounds of genes² work, independent of the cell count; the
- * randomized route multiplies the sparse matrix twice per power iteration.
- * Small data sets (a few hundred cells) go randomized, large ones covariance.
+ * values) plus Lanczos steps of genes² work, independent of the cell count,
+ * and one sparse product for the embedding; the randomized route multiplies
+ * the sparse matrix twice per power iteration. Small data sets (a few hundred
+ * cells) go randomized, large ones covariance.
  */
-function covarianceIsCheaper(
-  X: CsrMatrix,
-  l: number,
-  lc: number,
-  powerIterations: number,
-): boolean {
+function covarianceIsCheaper(X: CsrMatrix, k: number, l: number, powerIterations: number): boolean {
   let gram = 0;
   for (let i = 0; i < X.nRows; i++) {
     const r = X.indptr[i + 1] - X.indptr[i];
     gram += (r * (r + 1)) / 2;
   }
   const m = X.nCols;
-  const covariance =
-    gram + DENSE_FMA_WEIGHT * TYPICAL_COVARIANCE_ITERATIONS * m * m * lc + X.indptr[X.nRows] * lc;
+  const steps = Math.min(m, LANCZOS_STEPS_PER_COMPONENT * k + LANCZOS_EXTRA_STEPS);
+  const covariance = gram + DENSE_FMA_WEIGHT * steps * m * m + X.indptr[X.nRows] * k;
   const randomized = (2 * powerIterations + 3) * X.indptr[X.nRows] * l;
   return covariance <= randomized;
 }
+
 /**
- * Relative change of every top-k Ritz value below which the iteration stops:
- * the change shrinks geometrically, so the values are then within a few times
- * this of the exact eigenvalues (the randomized route's 7 rounds leave the
- * 50th off by ~4% on 50k synthetic cells).
+ * Residual bound of the covariance route: every top-k Ritz pair has
+ * ‖C·y − θ·y‖ ≤ this × θ, so each explained variance is within this
+ * relative distance of an exact eigenvalue (in practice much closer: the error
+ * is at most residual² / gap).
  */
-const RITZ_TOLERANCE = 1e-5;
+const LANCZOS_TOLERANCE = 1e-6;
 
 /**
  * The covariance route: C = (XᵀX − n·μμᵀ)/(n − 1) in one pass over the
- * stored values, then subspace iteration on the dense C (Q ← orth(C·Q), at
- * least `minIterations` rounds and until the top-k Ritz values change by less
- * than RITZ_TOLERANCE), Rayleigh–Ritz for the eigenpairs, and one sparse
- * product for the embedding X·V − 1(μᵀV). Eigenvalues of C are the explained
- * variances, so no cells-side basis is ever formed.
+ * stored values, then Lanczos on the dense C for its top-k eigenpairs, and
+ * one sparse product for the embedding X·V − 1(μᵀV). Eigenvalues of C are the
+ * explained variances, so no cells-side basis is ever formed.
  */
 function covariancePca(
   X: CsrMatrix,
   mu: Float64Array,
   k: number,
-  l: number,
   seed: number,
-  minIterations: number,
   nComponentsRequested: number,
 ): PcaResult {
   const n = X.nRows;
@@ -221,48 +217,15 @@ function covariancePca(
     trace += C[row + a];
   }
 
-  // Bases are kept transposed (l × genes): each basis vector is a contiguous row.
-  const rng = new Random(seed);
-  const omega = new Float64Array(m * l);
-  for (let i = 0; i < omega.length; i++) omega[i] = rng.normal();
-  let Qt = householderQt(transpose(omega, m, l), m, l);
-  const Zt = new Float64Array(l * m);
-  let previous: Float64Array | undefined;
-  let ritz: { values: Float64Array; vectors: Matrix } | undefined;
-  let iterations = 0;
-  for (;;) {
-    symmetricTimesT(C, m, Qt, l, Zt);
-    iterations++;
-    ritz = ritzPairs(Qt, Zt, m, l);
-    const last = previous;
-    const converged =
-      last !== undefined &&
-      iterations > minIterations &&
-      ritz.values
-        .subarray(0, k)
-        .every((v, j) => Math.abs(v - last[j]) <= RITZ_TOLERANCE * Math.abs(v));
-    if (converged || iterations >= MAX_COVARIANCE_ITERATIONS) break;
-    previous = ritz.values;
-    Qt = householderQt(Zt, m, l);
-  }
-
-  // Ritz vectors: component j = Σ_a W[a, j] · (basis row a), W the eigenvectors of QᵀCQ.
-  const components = new Float64Array(k * m);
-  for (let j = 0; j < k; j++) {
-    const row = components.subarray(j * m, (j + 1) * m);
-    for (let a = 0; a < l; a++) {
-      const w = ritz.vectors.get(a, j);
-      const q = a * m;
-      for (let g = 0; g < m; g++) row[g] += w * Qt[q + g];
-    }
-  }
+  const eigen = lanczosTopEigen(C, m, k, { seed, tolerance: LANCZOS_TOLERANCE });
+  const components = eigen.vectors;
   const V = transpose(components, k, m);
   const U = new Float64Array(n * k);
   centredTimes(X, mu, V, k, U);
   flipSigns(U, n, k, components, m);
   const embedding = Float32Array.from(U);
 
-  const explainedVariance = Float64Array.from(ritz.values.subarray(0, k), (v) => Math.max(v, 0));
+  const explainedVariance = Float64Array.from(eigen.values, (v) => Math.max(v, 0));
   const singularValues = explainedVariance.map((v) => Math.sqrt(v * (n - 1)));
   const explainedVarianceRatio = explainedVariance.map((v) => (trace > 0 ? v / trace : 0));
   return {
@@ -275,7 +238,7 @@ function covariancePca(
     nComponentsRequested,
     mean: mu,
     method: 'covariance',
-    iterations,
+    iterations: eigen.products,
   };
 }
 
@@ -339,83 +302,6 @@ export function gramUpper(X: CsrMatrix): Float64Array {
   return G;
 }
 
-/**
- * Zt (l × m) = (C·Q)ᵀ for the symmetric C (m × m) and Q given transposed as
- * Qt (l × m): entry (c, i) is the dot of C's row i with Qt's row c. Two rows
- * by four columns at a time in locals; about 3× faster than the axpy form on
- * 2000 × 2000 by 60 (0.15 s against 0.5 s).
- */
-function symmetricTimesT(
-  C: Float64Array,
-  m: number,
-  Qt: Float64Array,
-  l: number,
-  Zt: Float64Array,
-): void {
-  let i = 0;
-  for (; i + 1 < m; i += 2) {
-    const r0 = i * m;
-    const r1 = r0 + m;
-    let c = 0;
-    for (; c + 3 < l; c += 4) {
-      const q0 = c * m;
-      const q1 = q0 + m;
-      const q2 = q1 + m;
-      const q3 = q2 + m;
-      let a00 = 0;
-      let a01 = 0;
-      let a02 = 0;
-      let a03 = 0;
-      let a10 = 0;
-      let a11 = 0;
-      let a12 = 0;
-      let a13 = 0;
-      for (let t = 0; t < m; t++) {
-        const x0 = C[r0 + t];
-        const x1 = C[r1 + t];
-        const y0 = Qt[q0 + t];
-        const y1 = Qt[q1 + t];
-        const y2 = Qt[q2 + t];
-        const y3 = Qt[q3 + t];
-        a00 += x0 * y0;
-        a01 += x0 * y1;
-        a02 += x0 * y2;
-        a03 += x0 * y3;
-        a10 += x1 * y0;
-        a11 += x1 * y1;
-        a12 += x1 * y2;
-        a13 += x1 * y3;
-      }
-      Zt[q0 + i] = a00;
-      Zt[q1 + i] = a01;
-      Zt[q2 + i] = a02;
-      Zt[q3 + i] = a03;
-      Zt[q0 + i + 1] = a10;
-      Zt[q1 + i + 1] = a11;
-      Zt[q2 + i + 1] = a12;
-      Zt[q3 + i + 1] = a13;
-    }
-    for (; c < l; c++) {
-      const q = c * m;
-      let a0 = 0;
-      let a1 = 0;
-      for (let t = 0; t < m; t++) {
-        a0 += C[r0 + t] * Qt[q + t];
-        a1 += C[r1 + t] * Qt[q + t];
-      }
-      Zt[q + i] = a0;
-      Zt[q + i + 1] = a1;
-    }
-  }
-  for (; i < m; i++) {
-    for (let c = 0; c < l; c++) {
-      let a = 0;
-      for (let t = 0; t < m; t++) a += C[i * m + t] * Qt[c * m + t];
-      Zt[c * m + i] = a;
-    }
-  }
-}
-
 /** The transpose of a row-major rows × cols matrix. */
 function transpose(A: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
@@ -471,41 +357,6 @@ function reflect(
   for (let i = from; i < size; i++) s += V[v + i] * Y[y + i];
   s *= b;
   for (let i = from; i < size; i++) Y[y + i] -= s * V[v + i];
-}
-
-/**
- * Eigenpairs of the Rayleigh quotient QᵀZ (Z = C·Q, both given transposed), largest first: the
- * values and the l × l eigenvector matrix with columns in the same order.
- */
-function ritzPairs(
-  Qt: Float64Array,
-  Zt: Float64Array,
-  m: number,
-  l: number,
-): { values: Float64Array; vectors: Matrix } {
-  const T = new Float64Array(l * l);
-  for (let a = 0; a < l; a++) {
-    for (let b = 0; b < l; b++) {
-      let s = 0;
-      for (let g = 0; g < m; g++) s += Qt[a * m + g] * Zt[b * m + g];
-      T[a * l + b] = s;
-    }
-  }
-  const sym = new Matrix(l, l);
-  for (let a = 0; a < l; a++) {
-    for (let b = a; b < l; b++) {
-      const v = 0.5 * (T[a * l + b] + T[b * l + a]);
-      sym.set(a, b, v);
-      sym.set(b, a, v);
-    }
-  }
-  const evd = new EigenvalueDecomposition(sym, { assumeSymmetric: true });
-  const lambda = evd.realEigenvalues;
-  const order = Array.from(lambda.keys()).sort((a, b) => lambda[b] - lambda[a] || a - b);
-  const vectors = new Matrix(l, l);
-  const src = evd.eigenvectorMatrix;
-  for (let j = 0; j < l; j++) for (let a = 0; a < l; a++) vectors.set(a, j, src.get(a, order[j]));
-  return { values: Float64Array.from(order, (j) => lambda[j]), vectors };
 }
 
 /**

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EigenvalueDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
 import type { CsrMatrix } from '../../src/matrix/csr.ts';
+import { lanczosTopEigen, tridiagonalEigen } from '../../src/matrix/lanczos.ts';
 import { pca } from '../../src/matrix/pca.ts';
 import { subsetCsr } from '../../src/matrix/qc.ts';
 import { Random } from '../../src/matrix/random.ts';
@@ -150,4 +152,96 @@ test('pca auto picks the covariance route for many cells, the randomized one for
     data: Float32Array.from({ length: n * g }, () => rng.next() + 0.1),
   };
   assert.equal(pca(many, { nComponents: 5 }).method, 'covariance');
+});
+
+/** C = Q·diag(values)·Qᵀ for a seeded random orthogonal Q, row-major m × m. */
+function symmetricWithSpectrum(values: number[], seed: number): Float64Array {
+  const m = values.length;
+  const rng = new Random(seed);
+  const Q = new QrDecomposition(
+    Matrix.from1DArray(
+      m,
+      m,
+      Array.from({ length: m * m }, () => rng.normal()),
+    ),
+  ).orthogonalMatrix;
+  const C = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += Q.get(a, j) * values[j] * Q.get(b, j);
+      C[a * m + b] = s;
+    }
+  }
+  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) C[a * m + b] = C[b * m + a];
+  return C;
+}
+
+test('lanczos top eigenpairs match an exact eigen-decomposition of a dense symmetric matrix within 1e-6', () => {
+  // A Gram matrix of random data (120 × 80): a smooth, clustered-free spectrum like PCA's noise tail.
+  const rows = 120;
+  const m = 80;
+  const k = 12;
+  const rng = new Random(11);
+  const A = Array.from({ length: rows * m }, () => rng.normal());
+  const C = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += A[r * m + a] * A[r * m + b];
+      C[a * m + b] = s;
+    }
+  }
+  const result = lanczosTopEigen(C, m, k, { seed: 0, tolerance: 1e-6 });
+  assert.ok(result.products < m, `${result.products} products`);
+
+  const exact = new EigenvalueDecomposition(Matrix.from1DArray(m, m, C), { assumeSymmetric: true });
+  const order = exact.realEigenvalues.map((v, i) => [v, i]).sort((x, y) => y[0] - x[0]);
+  for (let i = 0; i < k; i++) {
+    const [value, column] = order[i];
+    assert.ok(
+      relDiff(result.values[i], value) < 1e-6,
+      `value ${i}: ${result.values[i]} vs ${value}`,
+    );
+    let cosine = 0;
+    for (let g = 0; g < m; g++)
+      cosine += result.vectors[i * m + g] * exact.eigenvectorMatrix.get(g, column);
+    assert.ok(1 - Math.abs(cosine) < 1e-6, `vector ${i}: |cosine| ${Math.abs(cosine)}`);
+  }
+});
+
+test('lanczos restarts after breakdowns and is exact at the step cap (repeated and zero eigenvalues)', () => {
+  const spectrum = [5, 5, 5, 2, 2, 1, 0, 0, 0, 0];
+  const m = spectrum.length;
+  const C = symmetricWithSpectrum(spectrum, 5);
+  const k = 6;
+  const result = lanczosTopEigen(C, m, k, { seed: 3, tolerance: 1e-6 });
+  assert.ok(result.products <= m);
+  for (let i = 0; i < k; i++) {
+    assert.ok(Math.abs(result.values[i] - spectrum[i]) < 1e-10, `value ${i}: ${result.values[i]}`);
+  }
+  // The vectors are orthonormal eigenvectors even inside the repeated eigenvalues' spaces.
+  for (let i = 0; i < k; i++) {
+    const y = result.vectors.subarray(i * m, (i + 1) * m);
+    for (let a = 0; a < m; a++) {
+      let s = 0;
+      for (let b = 0; b < m; b++) s += C[a * m + b] * y[b];
+      assert.ok(Math.abs(s - result.values[i] * y[a]) < 1e-10, `residual of pair ${i}`);
+    }
+    for (let j = 0; j <= i; j++) {
+      let dot = 0;
+      for (let g = 0; g < m; g++) dot += y[g] * result.vectors[j * m + g];
+      assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-10, `vectors ${i}·${j} = ${dot}`);
+    }
+  }
+});
+
+test('tridiagonalEigen: the last-row variant gives the last row of the full eigenvectors', () => {
+  const rng = new Random(2);
+  const diagonal = Array.from({ length: 30 }, () => rng.normal());
+  const offDiagonal = Array.from({ length: 29 }, () => rng.normal());
+  const all = tridiagonalEigen(diagonal, offDiagonal, 'all');
+  const last = tridiagonalEigen(diagonal, offDiagonal, 'last');
+  assert.deepEqual(last.values, all.values);
+  assert.deepEqual(last.rows, all.rows.subarray(29 * 30));
 });
