@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EigenvalueDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
 import type { CsrMatrix } from '../../src/matrix/csr.ts';
+import { gramUpper } from '../../src/matrix/gram.ts';
 import { lanczosTopEigen, tridiagonalEigen } from '../../src/matrix/lanczos.ts';
 import { pca } from '../../src/matrix/pca.ts';
 import { subsetCsr } from '../../src/matrix/qc.ts';
@@ -244,4 +245,54 @@ test('tridiagonalEigen: the last-row variant gives the last row of the full eige
   const last = tridiagonalEigen(diagonal, offDiagonal, 'last');
   assert.deepEqual(last.values, all.values);
   assert.deepEqual(last.rows, all.rows.subarray(29 * 30));
+});
+
+test('gramUpper on worker threads gives the same bytes as on one thread, and equals XᵀX', () => {
+  const n = 2000;
+  const m = 120;
+  const rng = new Random(9);
+  const indptr = [0];
+  const indices: number[] = [];
+  const data: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // Rows of very different lengths, so the work-balanced blocks differ in row count.
+    const density = i % 7 === 0 ? 0.9 : 0.15;
+    for (let g = 0; g < m; g++) {
+      if (rng.next() < density) {
+        indices.push(g);
+        data.push(rng.normal());
+      }
+    }
+    indptr.push(indices.length);
+  }
+  const X: CsrMatrix = {
+    nRows: n,
+    nCols: m,
+    indptr: Float64Array.from(indptr),
+    indices: Int32Array.from(indices),
+    data: Float32Array.from(data),
+  };
+  const one = gramUpper(X, { threads: 1 });
+  for (const threads of [2, 3, 4]) {
+    const many = gramUpper(X, { threads, workerThreshold: 0 });
+    assert.ok(Buffer.from(many.buffer).equals(Buffer.from(one.buffer)), `${threads} threads`);
+  }
+  const dense = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) dense[i * m + X.indices[p]] = X.data[p];
+  }
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      if (b < a) {
+        assert.equal(one[a * m + b], 0);
+        continue;
+      }
+      let s = 0;
+      for (let i = 0; i < n; i++) s += dense[i * m + a] * dense[i * m + b];
+      assert.ok(
+        Math.abs(one[a * m + b] - s) <= 1e-12 * Math.max(1, Math.abs(s)),
+        `entry ${a}, ${b}`,
+      );
+    }
+  }
 });

@@ -1,0 +1,264 @@
+import { availableParallelism } from 'node:os';
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from 'node:worker_threads';
+import type { CsrMatrix } from './csr.ts';
+
+export interface GramOptions {
+  /**
+   * Threads, this one included, that compute row blocks (default: available
+   * cores, at most GRAM_BLOCKS). The result does not depend on it.
+   */
+  threads?: number;
+  /**
+   * Stored values below which all blocks run on this thread: starting a worker
+   * and copying its rows costs more than it saves (default 2,000,000).
+   */
+  workerThreshold?: number;
+}
+
+/**
+ * Row blocks the Gram matrix is summed from, whatever the thread count: each
+ * block's partial sum is computed alone and the partials are added in block
+ * order, so the bits are the same on one thread or four.
+ */
+export const GRAM_BLOCKS = 4;
+const DEFAULT_WORKER_THRESHOLD = 2_000_000;
+
+// Block states in the shared state array.
+const PENDING = 0;
+const TAKEN = 1;
+const DONE = 2;
+const FAILED = 3;
+
+/**
+ * The upper triangle (with diagonal) of XᵀX, dense genes × genes float64 (the
+ * lower triangle is left zero). Rows are cut into GRAM_BLOCKS blocks of about
+ * equal work (a row with r stored values costs r(r+1)/2); each block's
+ * partial triangle is computed by `gramRows` and the partials are summed in
+ * block order. With more than one thread, worker threads take blocks too:
+ * each gets a copy of its blocks' rows in shared memory (the only copy
+ * made), and this thread takes any block a worker has not started once its
+ * own are done, so a worker that never starts costs time, not the result. An
+ * error in a worker is thrown here.
+ */
+export function gramUpper(X: CsrMatrix, options: GramOptions = {}): Float64Array {
+  const m = X.nCols;
+  const bounds = blockBounds(X);
+  const stored = X.indptr[X.nRows];
+  const threshold = options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD;
+  const requested = Math.floor(options.threads ?? availableParallelism());
+  const threads = stored < threshold ? 1 : Math.max(1, Math.min(GRAM_BLOCKS, requested));
+  const packed = (m * (m + 1)) / 2;
+  const G = new Float64Array(m * m);
+
+  if (threads === 1) {
+    const partial = new Float64Array(packed);
+    for (let b = 0; b < GRAM_BLOCKS; b++) {
+      partial.fill(0);
+      gramRows(X.indptr, X.indices, X.data, bounds[b], bounds[b + 1], m, partial);
+      addPacked(G, partial, m);
+    }
+    return G;
+  }
+
+  const state = new Int32Array(new SharedArrayBuffer(GRAM_BLOCKS * 4));
+  const partials = Array.from(
+    { length: GRAM_BLOCKS },
+    () => new Float64Array(new SharedArrayBuffer(packed * 8)),
+  );
+  // Block b belongs to thread b mod threads; thread 0 is this one.
+  const owner = (b: number) => b % threads;
+  const workers: Worker[] = [];
+  const errorPorts: MessagePort[] = [];
+  try {
+    for (let t = 1; t < threads; t++) {
+      const jobs = [];
+      for (let b = 0; b < GRAM_BLOCKS; b++) {
+        if (owner(b) === t) jobs.push({ block: b, ...sharedRows(X, bounds[b], bounds[b + 1]) });
+      }
+      const channel = new MessageChannel();
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          m,
+          jobs,
+          partials: partials.map((p) => p.buffer),
+          state: state.buffer,
+          errors: channel.port2,
+        },
+        transferList: [channel.port2],
+        execArgv: [],
+      });
+      // Failures come back through the block state; this only keeps an 'error' event from crashing.
+      worker.on('error', () => {});
+      worker.unref();
+      workers.push(worker);
+      errorPorts.push(channel.port1);
+    }
+    const run = (b: number) => {
+      if (Atomics.compareExchange(state, b, PENDING, TAKEN) !== PENDING) return;
+      gramRows(X.indptr, X.indices, X.data, bounds[b], bounds[b + 1], m, partials[b]);
+      Atomics.store(state, b, DONE);
+    };
+    for (let b = 0; b < GRAM_BLOCKS; b++) if (owner(b) === 0) run(b);
+    // Workers take their blocks first to last; taking theirs last to first meets them halfway.
+    for (let b = GRAM_BLOCKS - 1; b >= 0; b--) run(b);
+    for (let b = 0; b < GRAM_BLOCKS; b++) {
+      while (Atomics.load(state, b) === TAKEN) Atomics.wait(state, b, TAKEN, 1000);
+      if (Atomics.load(state, b) === FAILED) {
+        const port = errorPorts[owner(b) - 1];
+        const reason = receiveMessageOnPort(port)?.message ?? 'no message';
+        throw new Error(`gramUpper: a worker failed on row block ${b}: ${reason}`);
+      }
+      addPacked(G, partials[b], m);
+    }
+    return G;
+  } finally {
+    for (const worker of workers) void worker.terminate();
+    for (const port of errorPorts) port.close();
+  }
+}
+
+/**
+ * GRAM_BLOCKS + 1 row boundaries splitting the Gram work Σ r(r+1)/2 (r stored
+ * values per row) evenly; they depend on the matrix only.
+ */
+function blockBounds(X: CsrMatrix): number[] {
+  let total = 0;
+  for (let i = 0; i < X.nRows; i++) {
+    const r = X.indptr[i + 1] - X.indptr[i];
+    total += (r * (r + 1)) / 2;
+  }
+  const bounds = [0];
+  let done = 0;
+  let row = 0;
+  for (let b = 1; b < GRAM_BLOCKS; b++) {
+    const target = (total * b) / GRAM_BLOCKS;
+    while (row < X.nRows && done < target) {
+      const r = X.indptr[row + 1] - X.indptr[row];
+      done += (r * (r + 1)) / 2;
+      row++;
+    }
+    bounds.push(row);
+  }
+  bounds.push(X.nRows);
+  return bounds;
+}
+
+/** Rows first..last−1 of X copied into shared memory, indptr rebased to start at 0. */
+function sharedRows(X: CsrMatrix, first: number, last: number) {
+  const start = X.indptr[first];
+  const end = X.indptr[last];
+  const indptr = new Float64Array(new SharedArrayBuffer((last - first + 1) * 8));
+  for (let i = 0; i <= last - first; i++) indptr[i] = X.indptr[first + i] - start;
+  const indices = new Int32Array(new SharedArrayBuffer((end - start) * 4));
+  indices.set(X.indices.subarray(start, end));
+  const data = new Float32Array(new SharedArrayBuffer((end - start) * 4));
+  data.set(X.data.subarray(start, end));
+  return { rows: last - first, indptr: indptr.buffer, indices: indices.buffer, data: data.buffer };
+}
+
+/** G's upper triangle += the packed triangle P (row a holds columns a..m−1). */
+function addPacked(G: Float64Array, P: Float64Array, m: number): void {
+  let p = 0;
+  for (let a = 0; a < m; a++) {
+    const row = a * m;
+    for (let c = a; c < m; c++) G[row + c] += P[p++];
+  }
+}
+
+/**
+ * Adds Σ over rows first..last−1 of the products of each row's stored pairs
+ * (a ≤ b by sorted column index) into the packed upper triangle `out` (row a
+ * holds columns a..m−1). Bands of 64 output rows are filled one at a time,
+ * each by a pass over the rows that resumes where the previous band stopped,
+ * so the scattered writes stay in cache (2.3 s against 7.8 s for one pass on
+ * 50k × 2000); four stored values share each sweep of the rest of the row.
+ * Every entry sums its terms in row order. Runs unchanged in workers (its
+ * source is sent to them), so it uses nothing from outside its parameters.
+ */
+export function gramRows(
+  indptr: Float64Array,
+  indices: Int32Array,
+  data: Float32Array,
+  first: number,
+  last: number,
+  m: number,
+  out: Float64Array,
+): void {
+  const band = 64;
+  // offset[a] + c is the packed index of (a, c) for c ≥ a.
+  const offset = new Float64Array(m);
+  for (let a = 0; a < m; a++) offset[a] = a * m - (a * (a + 1)) / 2;
+  const cursor = indptr.slice(first, last);
+  for (let g0 = 0; g0 < m; g0 += band) {
+    const g1 = g0 + band;
+    for (let r = first; r < last; r++) {
+      let p = cursor[r - first];
+      const end = indptr[r + 1];
+      while (p + 3 < end && indices[p + 3] < g1) {
+        const v0 = data[p];
+        const v1 = data[p + 1];
+        const v2 = data[p + 2];
+        const v3 = data[p + 3];
+        const i1 = indices[p + 1];
+        const i2 = indices[p + 2];
+        const b0 = offset[indices[p]];
+        const b1 = offset[i1];
+        const b2 = offset[i2];
+        const b3 = offset[indices[p + 3]];
+        out[b0 + indices[p]] += v0 * v0;
+        out[b0 + i1] += v0 * v1;
+        out[b0 + i2] += v0 * v2;
+        out[b1 + i1] += v1 * v1;
+        out[b1 + i2] += v1 * v2;
+        out[b2 + i2] += v2 * v2;
+        for (let b = p + 3; b < end; b++) {
+          const c = indices[b];
+          const d = data[b];
+          out[b0 + c] += v0 * d;
+          out[b1 + c] += v1 * d;
+          out[b2 + c] += v2 * d;
+          out[b3 + c] += v3 * d;
+        }
+        p += 4;
+      }
+      for (; p < end && indices[p] < g1; p++) {
+        const v = data[p];
+        const base = offset[indices[p]];
+        for (let b = p; b < end; b++) out[base + indices[b]] += v * data[b];
+      }
+      cursor[r - first] = p;
+    }
+  }
+}
+
+/*
+ * Worker body (CommonJS, run with eval so it needs no TypeScript loader):
+ * computes its blocks in order unless this thread took one first; a failure
+ * is posted back and marked so that gramUpper throws it. `__name` is the
+ * helper esbuild (tsx) inserts into compiled functions to keep their names.
+ */
+const WORKER_SOURCE = `
+const { workerData: w } = require('node:worker_threads');
+const __name = (f) => f;
+const gramRows = ${gramRows.toString()};
+const state = new Int32Array(w.state);
+for (const job of w.jobs) {
+  if (Atomics.compareExchange(state, job.block, ${PENDING}, ${TAKEN}) !== ${PENDING}) continue;
+  let outcome = ${DONE};
+  try {
+    gramRows(new Float64Array(job.indptr), new Int32Array(job.indices), new Float32Array(job.data),
+      0, job.rows, w.m, new Float64Array(w.partials[job.block]));
+  } catch (err) {
+    w.errors.postMessage(String((err && err.stack) || err));
+    outcome = ${FAILED};
+  }
+  Atomics.store(state, job.block, outcome);
+  Atomics.notify(state, job.block);
+}
+`;
