@@ -10,7 +10,9 @@
  *        [--work /tmp/scbench] [--recall-sample 5000]
  * Needs /usr/bin/python3 with anndata, scikit-learn and pynndescent (Debian:
  * python3-anndata python3-sklearn python3-pynndescent). Synthetic files are
- * generated on first use under --work and never committed.
+ * generated on first use under --work and never committed (above 300k cells by
+ * bench/make-synth-stream.py, which fits 1M cells in memory). A reference run
+ * that fails (at 1M cells it may be killed for memory) is reported, not fatal.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -51,16 +53,30 @@ interface ProcessRun {
   wallSeconds: number;
   peakRssMiB: number;
   stdout: string;
+  /** Why the process failed, when `allowFailure` let it (e.g. killed for memory). */
+  failure?: string;
 }
 
 /** Runs a command under /usr/bin/time and returns its wall time and peak RSS. */
-function timedRun(command: string, args: string[]): ProcessRun {
+function timedRun(command: string, args: string[], allowFailure = false): ProcessRun {
   const result = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', command, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
     cwd: resolve(import.meta.dirname, '..'),
   });
   const line = result.stderr.split('\n').find((l) => l.startsWith('TIME '));
+  if (allowFailure && line && result.status !== 0) {
+    const [, wall, rssKiB] = line.split(' ');
+    const reason = result.stderr.match(
+      /Command (terminated by signal \d+|exited with non-zero status \d+)/,
+    );
+    return {
+      wallSeconds: Number(wall),
+      peakRssMiB: Number(rssKiB) / 1024,
+      stdout: result.stdout,
+      failure: reason?.[1] ?? `exit ${result.status}`,
+    };
+  }
   if (result.status !== 0 || !line) {
     throw new Error(
       `${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr.slice(-3000)}`,
@@ -70,18 +86,22 @@ function timedRun(command: string, args: string[]): ProcessRun {
   return { wallSeconds: Number(wall), peakRssMiB: Number(rssKiB) / 1024, stdout: result.stdout };
 }
 
+const STREAM_FROM = 300_000;
+
 function synthFile(n: number): string {
   const path = join(work, `synth_${n}.h5ad`);
   if (!existsSync(path)) {
     console.error(`generating ${path} ...`);
-    const r = spawnSync(
-      '/usr/bin/python3',
-      [join(SHARED_BENCH, 'make_synth.py'), '--n-cells', String(n), '--out', path],
-      {
-        stdio: 'inherit',
-      },
-    );
-    if (r.status !== 0) throw new Error(`make_synth.py failed for ${n} cells`);
+    // make_synth.py holds the matrix twice in memory (about 26 GB at 1M cells); above
+    // STREAM_FROM cells its data is written chunk by chunk instead (same values).
+    const script =
+      n > STREAM_FROM
+        ? join(import.meta.dirname, 'make-synth-stream.py')
+        : join(SHARED_BENCH, 'make_synth.py');
+    const r = spawnSync('/usr/bin/python3', [script, '--n-cells', String(n), '--out', path], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) throw new Error(`${script} failed for ${n} cells`);
   }
   return path;
 }
@@ -113,15 +133,16 @@ for (const n of sizes) {
   const out = join(work, `pkg_${n}`);
   const ours: { run: ProcessRun; timings: Record<string, number> }[] = [];
   const refs: { run: ProcessRun; json: RefResult }[] = [];
+  const refFailures: ProcessRun[] = [];
   for (let r = 0; r < runs; r++) {
     if (!values['skip-ref']) {
-      const run = timedRun('/usr/bin/python3', [
-        join(SHARED_BENCH, 'ref_pipeline.py'),
-        file,
-        '--recall-sample',
-        values['recall-sample'],
-      ]);
-      refs.push({ run, json: JSON.parse(run.stdout.trim().split('\n').pop()!) });
+      const run = timedRun(
+        '/usr/bin/python3',
+        [join(SHARED_BENCH, 'ref_pipeline.py'), file, '--recall-sample', values['recall-sample']],
+        true,
+      );
+      if (run.failure) refFailures.push(run);
+      else refs.push({ run, json: JSON.parse(run.stdout.trim().split('\n').pop()!) });
     }
     // The compiled CLI (npm run bench builds it first), as users run it.
     const run = timedRun(process.execPath, [
@@ -151,6 +172,13 @@ for (const n of sizes) {
       steps: mapRound(steps),
     },
   };
+  if (refs.length === 0 && refFailures.length) {
+    row.reference = {
+      failed: refFailures[0].failure,
+      afterSeconds: refFailures[0].wallSeconds,
+      peakRssMiB: Math.round(refFailures[0].peakRssMiB),
+    };
+  }
   if (refs.length) {
     const refProcess = median(refs.map((r) => r.run.wallSeconds));
     // The reference process also spends time measuring its own recall with an exact search;
