@@ -75,6 +75,9 @@ export interface KnnResult {
  *         12:64:64:2 0.911 in ~100 s. 50k: 12:100:48:4 0.993 in 12.6 s. 20k: 0.998 in 4.0 s.
  *   Asking each part for its 8 best instead of 15 with a narrower beam (ef 32 or 24)
  *   saved 5-25% of the CPU at 200k but dropped recall to 0.922 or 0.886 (2026-12-03).
+ *   A neighbour-of-neighbour round after the search (NN-descent's local join, 14 × 14
+ *   candidates per cell, in JS) took ~17 s at 200k: 0.959 -> 0.970 after 12:100:48:4,
+ *   only 0.865 after 12:64:24:2, so it cannot stand in for search effort.
  * Parts cost more CPU than one index but build in parallel, so on two cores
  * 12:100:48:4 is the fastest setting found with recall ≥ 0.96 at 200k; the
  * reference (pynndescent) measured 0.915 in 44 CPU s there. Exact search is
