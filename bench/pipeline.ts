@@ -18,12 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Random } from '../src/matrix/random.ts';
-import { readH5ad } from '../src/read/h5ad.ts';
-import { exactSample, recall } from './recall.ts';
+import { packageRecall } from './recall.ts';
 
 const SHARED_BENCH = resolve(import.meta.dirname, '../../shared/bench');
-const K = 15;
 
 const { values } = parseArgs({
   options: {
@@ -109,22 +106,6 @@ function synthFile(n: number): string {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** recall@15 of the package's kNN graph (self + obsp distances row) against exact search. */
-async function packageRecall(dir: string, sampleSize: number) {
-  const data = await readH5ad(join(dir, 'dataset.h5ad'));
-  const pcs = data.obsm.get('X_pca');
-  const dist = data.obsp.get('distances');
-  if (!pcs || !dist) throw new Error(`${dir}: dataset.h5ad lacks X_pca or distances`);
-  const n = pcs.nRows;
-  const rng = new Random(12345);
-  const sample = Int32Array.from(
-    rng.shuffle(Int32Array.from({ length: n }, (_, i) => i)).subarray(0, Math.min(sampleSize, n)),
-  ).sort();
-  const truth = exactSample(pcs, sample, K);
-  const row = (i: number) => [i, ...dist.indices.subarray(dist.indptr[i], dist.indptr[i + 1])];
-  return recall(row, sample, truth, K);
 }
 
 const results: Record<string, unknown>[] = [];

@@ -1,6 +1,9 @@
 /** Recall measurement shared by the benchmarks: exact kNN of a sample, and recall@k. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DenseMatrix } from '../src/matrix/csr.ts';
+import { Random } from '../src/matrix/random.ts';
+import { readH5ad } from '../src/read/h5ad.ts';
 
 /** Reads a C-order float32 little-endian .npy (the format numpy.save writes). */
 export function readNpyFloat32(path: string): DenseMatrix {
@@ -63,4 +66,23 @@ export function recall(
     for (let j = 0; j < f.length; j++) if (t.has(f[j])) hits++;
   });
   return hits / (sample.length * k);
+}
+
+/**
+ * recall@k of a built package's kNN graph (each cell plus its row of
+ * obsp['distances']) against exact search in its X_pca, over a seeded sample.
+ */
+export async function packageRecall(dir: string, sampleSize: number, k = 15): Promise<number> {
+  const data = await readH5ad(join(dir, 'dataset.h5ad'));
+  const pcs = data.obsm.get('X_pca');
+  const dist = data.obsp.get('distances');
+  if (!pcs || !dist) throw new Error(`${dir}: dataset.h5ad lacks X_pca or distances`);
+  const n = pcs.nRows;
+  const rng = new Random(12345);
+  const sample = Int32Array.from(
+    rng.shuffle(Int32Array.from({ length: n }, (_, i) => i)).subarray(0, Math.min(sampleSize, n)),
+  ).sort();
+  const truth = exactSample(pcs, sample, k);
+  const row = (i: number) => [i, ...dist.indices.subarray(dist.indptr[i], dist.indptr[i + 1])];
+  return recall(row, sample, truth, k);
 }
