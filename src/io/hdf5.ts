@@ -448,19 +448,48 @@ export function readCompressedSparse(
   }
   const data = readFloat32(dataDs);
   const indices = readInt32(indicesDs);
-  // Range check as unsigned: one comparison per value on the largest arrays a build reads.
-  for (let i = 0; i < nnz; i++) {
-    if (indices[i] >>> 0 >= nMinor) {
-      throw invalidInput(file.filename, `index ${indices[i]} out of range [0, ${nMinor})`, {
-        field: where('indices'),
-      });
-    }
+  const field = where('indices');
+  if (layout === 'csr') {
+    // Range and order checked in one pass over the largest array a build reads.
+    const csr = { nRows, nCols, indptr, indices, data };
+    const unsorted = checkRows(csr, file.filename, field);
+    for (const r of unsorted) sortRow(csr, r, file.filename, field);
+    return csr;
   }
-  const csr =
-    layout === 'csr'
-      ? { nRows, nCols, indptr, indices, data }
-      : transposeCompressed(indptr, indices, data, nCols, nRows);
-  return sortRows(csr, file.filename, where('indices'));
+  for (let i = 0; i < nnz; i++) {
+    if (indices[i] >>> 0 >= nMinor) throw outOfRange(file.filename, field, indices[i], nMinor);
+  }
+  // Transposing leaves each row in column order; a row index stored twice in one
+  // column becomes a repeated column, which sorting finds and refuses.
+  const csr = transposeCompressed(indptr, indices, data, nCols, nRows);
+  for (const r of checkRows(csr, file.filename, field)) sortRow(csr, r, file.filename, field);
+  return csr;
+}
+
+function outOfRange(file: string, field: string, index: number, bound: number): ScgraphError {
+  return invalidInput(file, `index ${index} out of range [0, ${bound})`, { field });
+}
+
+/**
+ * Checks every column index of a CSR matrix against nCols (as one unsigned
+ * comparison) and returns the rows whose indices are not strictly ascending.
+ */
+function checkRows(csr: CsrMatrix, file: string, field: string): number[] {
+  const { nRows, nCols, indptr, indices } = csr;
+  const unsorted: number[] = [];
+  for (let r = 0; r < nRows; r++) {
+    const end = indptr[r + 1];
+    let previous = -1;
+    let sorted = true;
+    for (let k = indptr[r]; k < end; k++) {
+      const c = indices[k];
+      if (c >>> 0 >= nCols) throw outOfRange(file, field, c, nCols);
+      if (c <= previous) sorted = false;
+      previous = c;
+    }
+    if (!sorted) unsorted.push(r);
+  }
+  return unsorted;
 }
 
 function checkPointers(
@@ -514,33 +543,22 @@ export function transposeCompressed(
   return { nRows: nMinor, nCols: nMajor, indptr: outIndptr, indices: outIndices, data: outData };
 }
 
-/** Sorts column indices within each row when the file did not; duplicates are refused. */
-function sortRows(csr: CsrMatrix, file: string, field: string): CsrMatrix {
-  for (let r = 0; r < csr.nRows; r++) {
-    const start = csr.indptr[r];
-    const end = csr.indptr[r + 1];
-    let sorted = true;
-    for (let k = start + 1; k < end; k++) {
-      if (csr.indices[k] <= csr.indices[k - 1]) {
-        sorted = false;
-        break;
-      }
+/** Sorts row r's column indices (and values); a column stored twice is refused. */
+function sortRow(csr: CsrMatrix, r: number, file: string, field: string): void {
+  const start = csr.indptr[r];
+  const end = csr.indptr[r + 1];
+  const order = Array.from({ length: end - start }, (_, i) => start + i).sort(
+    (a, b) => csr.indices[a] - csr.indices[b],
+  );
+  const idx = order.map((k) => csr.indices[k]);
+  const val = order.map((k) => csr.data[k]);
+  for (let i = 1; i < idx.length; i++) {
+    if (idx[i] === idx[i - 1]) {
+      throw invalidInput(file, `row ${r} stores column ${idx[i]} twice`, { field });
     }
-    if (sorted) continue;
-    const order = Array.from({ length: end - start }, (_, i) => start + i).sort(
-      (a, b) => csr.indices[a] - csr.indices[b],
-    );
-    const idx = order.map((k) => csr.indices[k]);
-    const val = order.map((k) => csr.data[k]);
-    for (let i = 1; i < idx.length; i++) {
-      if (idx[i] === idx[i - 1]) {
-        throw invalidInput(file, `row ${r} stores column ${idx[i]} twice`, { field });
-      }
-    }
-    csr.indices.set(idx, start);
-    csr.data.set(val, start);
   }
-  return csr;
+  csr.indices.set(idx, start);
+  csr.data.set(val, start);
 }
 
 /**

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import h5wasm from 'h5wasm/node';
+import { readCompressedSparse, withHdf5 } from '../../src/io/hdf5.ts';
+import type { CsrMatrix } from '../../src/matrix/csr.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'scgraph-sparse-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+let files = 0;
+
+/** Writes data/indices/indptr as written by a tool that did not sort or check its rows. */
+async function sparseFile(indptr: number[], indices: number[], data: number[]): Promise<string> {
+  await h5wasm.ready;
+  const path = join(root, `m${files++}.h5`);
+  const file = new h5wasm.File(path, 'w');
+  file.create_dataset({ name: 'indptr', data: Int32Array.from(indptr) });
+  file.create_dataset({ name: 'indices', data: Int32Array.from(indices) });
+  file.create_dataset({ name: 'data', data: Float32Array.from(data) });
+  file.close();
+  return path;
+}
+
+function read(
+  path: string,
+  layout: 'csr' | 'csc',
+  nRows: number,
+  nCols: number,
+): Promise<CsrMatrix> {
+  return withHdf5(path, (file) => readCompressedSparse(file, '', layout, nRows, nCols));
+}
+
+/** Row r as [column, value] pairs. */
+function row(m: CsrMatrix, r: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) out.push([m.indices[p], m.data[p]]);
+  return out;
+}
+
+describe('readCompressedSparse', () => {
+  it('sorts rows stored out of column order and keeps each value with its column', async () => {
+    // [[1, 2, 3], [4, 5, 0]] with row 0 stored as columns 2, 0, 1 and row 1 as 1, 0.
+    const path = await sparseFile([0, 3, 5], [2, 0, 1, 1, 0], [3, 1, 2, 5, 4]);
+    const m = await read(path, 'csr', 2, 3);
+    assert.deepEqual(row(m, 0), [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+    assert.deepEqual(row(m, 1), [
+      [0, 4],
+      [1, 5],
+    ]);
+  });
+
+  it('refuses a row that stores a column twice, naming the row and the column', async () => {
+    const path = await sparseFile([0, 1, 3], [0, 2, 2], [1, 2, 3]);
+    await assert.rejects(read(path, 'csr', 2, 3), /row 1 stores column 2 twice/);
+  });
+
+  it('refuses a column index outside the matrix, negative ones too', async () => {
+    const high = await sparseFile([0, 2], [0, 7], [1, 2]);
+    await assert.rejects(read(high, 'csr', 1, 3), /index 7 out of range \[0, 3\)/);
+    const negative = await sparseFile([0, 1], [-1], [1]);
+    await assert.rejects(read(negative, 'csr', 1, 3), /index -1 out of range \[0, 3\)/);
+  });
+
+  it('transposes CSC into sorted CSR rows and refuses a row stored twice in one column', async () => {
+    // The same [[1, 2, 3], [4, 5, 0]] by columns: column 0 holds rows 1, 0 (out of order).
+    const path = await sparseFile([0, 2, 4, 5], [1, 0, 0, 1, 0], [4, 1, 2, 5, 3]);
+    const m = await read(path, 'csc', 2, 3);
+    assert.deepEqual(row(m, 0), [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+    assert.deepEqual(row(m, 1), [
+      [0, 4],
+      [1, 5],
+    ]);
+    const repeated = await sparseFile([0, 2, 2, 2], [1, 1], [1, 2]);
+    await assert.rejects(read(repeated, 'csc', 2, 3), /row 1 stores column 0 twice/);
+    const outside = await sparseFile([0, 1, 1, 1], [5], [1]);
+    await assert.rejects(read(outside, 'csc', 2, 3), /index 5 out of range \[0, 2\)/);
+  });
+});
