@@ -29,6 +29,15 @@ export async function writeH5ad(
   options: { sliceBytes?: number } = {},
 ): Promise<void> {
   checkDataset(dataset);
+  return writeCheckedH5ad(path, dataset, options);
+}
+
+/** writeH5ad for a dataset the caller has already passed through `checkDataset`. */
+export async function writeCheckedH5ad(
+  path: string,
+  dataset: GraphDataset,
+  options: { sliceBytes?: number } = {},
+): Promise<void> {
   await h5wasm.ready;
   try {
     withFixedClock(() => {

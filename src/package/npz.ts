@@ -31,6 +31,11 @@ const ZIP_MTIME = new Date(1980, 0, 1, 0, 0, 0);
  */
 export function writeNpz(dataset: GraphDataset, edges?: EdgeList): Promise<Uint8Array> {
   checkDataset(dataset);
+  return zipCheckedNpz(dataset, edges);
+}
+
+/** writeNpz for a dataset the caller has already passed through `checkDataset`. */
+export function zipCheckedNpz(dataset: GraphDataset, edges?: EdgeList): Promise<Uint8Array> {
   const n = dataset.X.nRows;
   edges ??= primaryEdgeList(dataset);
   const e = edges.source.length;

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import { checkDataset } from './check-dataset.ts';
 import { primaryEdgeList } from './edge-list.ts';
-import { writeH5ad } from './h5ad-writer.ts';
+import { writeCheckedH5ad } from './h5ad-writer.ts';
 import {
   canonicalJson,
   hashFile,
@@ -15,7 +15,7 @@ import {
   type ManifestFile,
   packageSha256,
 } from './manifest.ts';
-import { writeNpz } from './npz.ts';
+import { zipCheckedNpz } from './npz.ts';
 import { hashSource, type SourceIdentity } from './source-hash.ts';
 import type { GraphDataset } from './types.ts';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VAL } from './types.ts';
@@ -91,9 +91,10 @@ async function writeContents(
       : await hashSourceOf(input.source.path);
   const edges = primaryEdgeList(dataset);
   // graph.npz deflates on fflate's workers while dataset.h5ad is written here.
-  const npz = writeNpz(dataset, edges);
+  // The dataset was checked once on entry; the writers skip their own checks.
+  const npz = zipCheckedNpz(dataset, edges);
   npz.catch(() => {}); // when the h5ad fails first, its error is the one reported
-  await writeH5ad(join(tmp, H5AD_FILE), dataset);
+  await writeCheckedH5ad(join(tmp, H5AD_FILE), dataset);
   await writeFile(join(tmp, NPZ_FILE), await npz);
 
   const files: ManifestFile[] = [];
