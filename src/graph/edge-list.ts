@@ -4,6 +4,9 @@
  */
 import type { CsrMatrix } from '../matrix/csr.ts';
 
+/** Row length up to which csrFromEntries sorts by insertion. */
+const INSERTION_SORT_MAX = 64;
+
 /**
  * CSR of directed entries (rows[e], cols[e]) = values[e], columns sorted per
  * row. A repeated (row, col) keeps its first value; callers pass unique pairs.
@@ -26,12 +29,31 @@ export function csrFromEntries(
   const data = new Float32Array(rows.length);
   let out = 0;
   for (let i = 0; i < n; i++) {
-    const slice = Array.from(order.subarray(counts[i], counts[i + 1]));
-    slice.sort((a, b) => cols[a] - cols[b] || a - b);
-    for (let s = 0; s < slice.length; s++) {
-      if (s > 0 && cols[slice[s]] === cols[slice[s - 1]]) continue;
-      indices[out] = cols[slice[s]];
-      data[out] = values[slice[s]];
+    // A row's entries arrive in entry order; a stable insertion sort by column
+    // (rows hold a few dozen entries) puts a repeated pair's first entry first.
+    const start = counts[i];
+    const end = counts[i + 1];
+    if (end - start > INSERTION_SORT_MAX) {
+      // Hubs (cells many others name as neighbours) would make insertion quadratic.
+      const slice = Array.from(order.subarray(start, end));
+      slice.sort((a, b) => cols[a] - cols[b] || a - b);
+      order.set(slice, start);
+    }
+    for (let s = start + 1; s < end; s++) {
+      const e = order[s];
+      const c = cols[e];
+      let t = s - 1;
+      while (t >= start && cols[order[t]] > c) {
+        order[t + 1] = order[t];
+        t--;
+      }
+      order[t + 1] = e;
+    }
+    for (let s = start; s < end; s++) {
+      const e = order[s];
+      if (s > start && cols[e] === cols[order[s - 1]]) continue;
+      indices[out] = cols[e];
+      data[out] = values[e];
       out++;
     }
     indptr[i + 1] = out;
