@@ -8,7 +8,7 @@ import { graphStats } from '../graph/stats.ts';
 import { checkValues } from '../matrix/check-values.ts';
 import { type CsrMatrix, type DenseMatrix, emptyCsr } from '../matrix/csr.ts';
 import { takeDenseRows } from '../matrix/dense-ops.ts';
-import { highlyVariableGenes } from '../matrix/hvg.ts';
+import { emptyGeneMoments, highlyVariableGenes } from '../matrix/hvg.ts';
 import { transformExpression } from '../matrix/normalize.ts';
 import { pca } from '../matrix/pca.ts';
 import {
@@ -253,16 +253,19 @@ export async function buildDataset(
 
   // ---- normalize
   s = step('normalize');
+  // The per-gene sums HVG selection needs are gathered in the same pass.
+  const moments = emptyGeneMoments(counts.nCols);
   let X: CsrMatrix | undefined = transformExpression(counts, params.transform, {
     targetSum: params.targetSum,
     inPlace: true,
+    momentsInto: moments,
   });
   counts = undefined;
   s.done();
 
   // ---- highly variable genes
   s = step('hvg');
-  const hvg = highlyVariableGenes(X, { nTop: params.nTopGenes });
+  const hvg = highlyVariableGenes(X, { nTop: params.nTopGenes, moments });
   const Xh = subsetCsr(X, null, hvg.indices, hvg.selectedNnz);
   X = undefined;
   data = { ...data, X: emptyCsr(data.X.nRows, data.X.nCols) };

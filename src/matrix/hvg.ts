@@ -6,6 +6,31 @@ export interface HvgOptions {
   nTop?: number;
   /** Equal-width bins of log mean expression. Default 20. */
   nBins?: number;
+  /**
+   * expm1 moments of this same X, already summed (by `normalizeTotalLog1p`'s
+   * `momentsInto` or `expm1Moments`), so that X is not scanned again.
+   */
+  moments?: GeneMoments;
+}
+
+/**
+ * Per-column sums of expm1(x) and expm1(x)² over the stored values, each
+ * expm1 rounded to float32 and summed in storage order, and the count of
+ * stored values. The same sums, bit for bit, however they were gathered.
+ */
+export interface GeneMoments {
+  sum: Float64Array;
+  squares: Float64Array;
+  stored: Float64Array;
+}
+
+/** Zeroed moments for `nCols` columns. */
+export function emptyGeneMoments(nCols: number): GeneMoments {
+  return {
+    sum: new Float64Array(nCols),
+    squares: new Float64Array(nCols),
+    stored: new Float64Array(nCols),
+  };
 }
 
 export interface HvgResult {
@@ -36,7 +61,7 @@ const EXPM1_SLOTS = 512;
  * nTop-th largest (ties included, undefined scores counting as 0).
  */
 export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): HvgResult {
-  const { nTop = 2000, nBins = 20 } = options;
+  const { nTop = 2000, nBins = 20, moments } = options;
   if (!Number.isInteger(nTop) || nTop < 1) {
     throw invalidParameter('n_top_genes', `must be a positive integer, got ${nTop}`);
   }
@@ -49,7 +74,13 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
     throw new ScgraphError('empty-result', `gene variances need at least 2 cells, got ${n}`);
   }
 
-  const { mean, variance, stored } = meanVarianceExpm1(Xlog);
+  if (moments && moments.sum.length !== nGenes) {
+    throw invalidParameter(
+      'moments',
+      `are for ${moments.sum.length} genes, the matrix has ${nGenes}`,
+    );
+  }
+  const { mean, variance, stored } = meanVarianceExpm1(Xlog, moments ?? expm1Moments(Xlog));
   const means = new Float64Array(nGenes);
   const dispersions = new Float64Array(nGenes);
   const ddof1 = n / (n - 1);
@@ -74,32 +105,18 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
   return { mask, indices, means, dispersions, dispersionsNorm, selectedNnz };
 }
 
-/**
- * Column mean and population variance of expm1(X), rounded to float32 as
- * sklearn's mean_variance_axis returns them for float32 input. One pass
- * evaluates expm1 once per stored value and keeps float64 sums of x and x²;
- * a gene whose variance is small against its squared mean (where sum-of-
- * squares cancellation could reach float32 precision, e.g. a constant gene
- * that must come out exactly 0) is redone with sklearn's corrected two-pass
- * formula, which costs a second scan only when such a gene exists.
- */
-function meanVarianceExpm1(X: CsrMatrix): {
-  mean: Float64Array;
-  variance: Float64Array;
-  stored: Float64Array;
-} {
+/** One pass over X's stored values summing their expm1 moments per column. */
+export function expm1Moments(X: CsrMatrix): GeneMoments {
   const { nRows: n, nCols, indptr, indices, data } = X;
-  const sum = new Float64Array(nCols);
-  const squares = new Float64Array(nCols);
-  const stored = new Float64Array(nCols);
   const end = indptr[n];
   // A cell's log values repeat (they come from a few small counts), so expm1 is
   // remembered in a direct-mapped table keyed by the value itself: same results,
   // a fraction of the calls.
   const memoKey = new Float64Array(EXPM1_SLOTS).fill(Number.NaN);
   const memoValue = new Float64Array(EXPM1_SLOTS);
+  // The three sums of a gene side by side: one cache line per stored value, not three.
+  const acc = new Float64Array(3 * nCols);
   for (let p = 0; p < end; p++) {
-    const c = indices[p];
     const x = data[p];
     const slot = ((x * 64) | 0) & (EXPM1_SLOTS - 1);
     let v: number;
@@ -110,10 +127,58 @@ function meanVarianceExpm1(X: CsrMatrix): {
       memoKey[slot] = x;
       memoValue[slot] = v;
     }
-    sum[c] += v;
-    squares[c] += v * v;
-    stored[c]++;
+    const c = 3 * indices[p];
+    acc[c] += v;
+    acc[c + 1] += v * v;
+    acc[c + 2]++;
   }
+  const moments = emptyGeneMoments(nCols);
+  addInterleaved(moments, acc);
+  return moments;
+}
+
+/** Adds `more` into `moments`, gene by gene. */
+export function addMoments(moments: GeneMoments, more: GeneMoments): void {
+  if (more.sum.length !== moments.sum.length) {
+    throw invalidParameter(
+      'moments',
+      `are for ${more.sum.length} genes, not ${moments.sum.length}`,
+    );
+  }
+  for (let c = 0; c < moments.sum.length; c++) {
+    moments.sum[c] += more.sum[c];
+    moments.squares[c] += more.squares[c];
+    moments.stored[c] += more.stored[c];
+  }
+}
+
+/** Adds sums kept side by side per gene (sum, squares, stored) into `moments`. */
+export function addInterleaved(moments: GeneMoments, acc: Float64Array): void {
+  for (let c = 0; c < moments.sum.length; c++) {
+    moments.sum[c] += acc[3 * c];
+    moments.squares[c] += acc[3 * c + 1];
+    moments.stored[c] += acc[3 * c + 2];
+  }
+}
+
+/**
+ * Column mean and population variance of expm1(X) from its moments, rounded
+ * to float32 as sklearn's mean_variance_axis returns them for float32 input.
+ * A gene whose variance is small against its squared mean (where sum-of-
+ * squares cancellation could reach float32 precision, e.g. a constant gene
+ * that must come out exactly 0) is redone with sklearn's corrected two-pass
+ * formula, which costs a second scan only when such a gene exists.
+ */
+function meanVarianceExpm1(
+  X: CsrMatrix,
+  moments: GeneMoments,
+): {
+  mean: Float64Array;
+  variance: Float64Array;
+  stored: Float64Array;
+} {
+  const { nRows: n, nCols } = X;
+  const { sum, squares, stored } = moments;
   const mean = new Float64Array(nCols);
   const variance = new Float64Array(nCols);
   const redo: number[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cutEqualWidth, highlyVariableGenes } from '../../src/matrix/hvg.ts';
+import { cutEqualWidth, emptyGeneMoments, highlyVariableGenes } from '../../src/matrix/hvg.ts';
 import { normalizeTotalLog1p } from '../../src/matrix/normalize.ts';
 import { csrFromDense, reference, relDiff } from './reference-fixture.ts';
 
@@ -43,6 +43,20 @@ test('highlyVariableGenes on our own normalization gives the reference selection
     nTop: reference.hvg.nTop,
   });
   assert.deepEqual(Array.from(indices), reference.hvg.indices);
+});
+
+test('highlyVariableGenes on moments gathered while normalizing matches the reference means and selection', () => {
+  const moments = emptyGeneMoments(reference.counts.nCols);
+  const X = normalizeTotalLog1p(reference.counts, { momentsInto: moments });
+  const result = highlyVariableGenes(X, { nTop: reference.hvg.nTop, moments });
+  assert.deepEqual(Array.from(result.indices), reference.hvg.indices);
+  for (let g = 0; g < reference.hvg.means.length; g++) {
+    assert.ok(relDiff(result.means[g], reference.hvg.means[g]) <= 1e-6, `means[${g}]`);
+  }
+  assert.throws(
+    () => highlyVariableGenes(X, { moments: emptyGeneMoments(X.nCols + 1) }),
+    /moments.*genes/,
+  );
 });
 
 test('highlyVariableGenes keeps every gene when there are no more than nTop', () => {
