@@ -27,16 +27,16 @@ export interface KnnOptions {
   exactThreshold?: number;
   /** Seed for the HNSW level assignment and the coarse clustering that orders cells (default 0). */
   seed?: number;
-  /** HNSW graph degree (default 12). */
+  /** HNSW graph degree (default 24). */
   hnswM?: number;
-  /** HNSW construction beam width (default 100). */
+  /** HNSW construction beam width (default 80). */
   efConstruction?: number;
   /** HNSW query beam width (default 48). */
   efSearch?: number;
   /**
    * HNSW: cells, in locality order, are dealt into this many parts; each part gets
    * its own index, every cell is searched in every part and the k best of the
-   * union are kept (default 4). Parts build in parallel, and two half-size
+   * union are kept (default 2). Parts build in parallel, and two half-size
    * searches find more true neighbours than one full-size search for the same work.
    */
   hnswParts?: number;
@@ -68,29 +68,32 @@ export interface KnnResult {
 
 /*
  * Chosen with bench/knn-candidates.ts on the clustered synthetic data's 50-d PCA
- * (../shared/bench, 20 clusters), recall@15 vs exact on 2,000 cells, CPU seconds
- * summed over threads on a shared 2-core machine (M:efC:ef:parts):
- *   200k: 12:100:48:4 0.962 in 60 s; 16:100:64:1 0.952 in 40 s (one thread only);
- *         12:100:64:2 0.950 in 51 s; index order instead of locality order,
- *         12:64:64:2 0.911 in ~100 s. 50k: 12:100:48:4 0.993 in 12.6 s. 20k: 0.998 in 4.0 s.
- *   Asking each part for its 8 best instead of 15 with a narrower beam (ef 32 or 24)
- *   saved 5-25% of the CPU at 200k but dropped recall to 0.922 or 0.886 (2026-12-03).
- *   A neighbour-of-neighbour round after the search (NN-descent's local join, 14 × 14
- *   candidates per cell, in JS) took ~17 s at 200k: 0.959 -> 0.970 after 12:100:48:4,
- *   only 0.865 after 12:64:24:2, so it cannot stand in for search effort.
- * Parts cost more CPU than one index but build in parallel, so on two cores
- * 12:100:48:4 is the fastest setting found with recall ≥ 0.96 at 200k; the
- * reference (pynndescent) measured 0.915 in 44 CPU s there. Exact search is
- * O(n²·d): 0.4 s at 2,000 cells, 1.9 s at 5,000, 9.4 s at 10,000, so 'auto'
- * keeps exact results up to where they stay cheap.
+ * (../shared/bench, 20 clusters), recall@15 vs exact on 2,000 cells, wall (and CPU)
+ * seconds with 2 threads on a shared 2-core machine (M:efC:ef:parts), 2026-12-04:
+ *   200k: 24:80:48:2 0.964 in 17.7-20.5 s (33-37 CPU s); 20:80:48:2 0.961 in 17.8 s;
+ *         12:100:72:2 0.961 in 21.5 s; 12:100:48:4 (the earlier default) 0.961 in 25.6 s
+ *         (46 CPU s); 32:80:48:2 0.976 in 20.4 s; 20:64:48:2 0.951 in 16.0 s;
+ *         24:64:40:2 0.941 in 15.6 s. One index, 12:100:ef:1 (one thread): ef 48
+ *         0.893 in 24.7 s, ef 96 0.951 in 32 s, ef 160 0.977 in 42 s.
+ *   Runs of one setting differ by up to 15 % in seconds on this machine.
+ *   Earlier (2026-12-03): index order instead of locality order, 12:64:64:2, 0.911 in
+ *   ~100 CPU s; asking each part for its 8 best instead of 15 with a narrower beam
+ *   dropped recall to 0.922 or 0.886; a neighbour-of-neighbour round after the search
+ *   (NN-descent's local join, in JS) took ~17 s at 200k for +0.011 recall.
+ *   usearch 2.26.2 (one index, input order, 12:100:48, one thread adding): 0.883 in
+ *   57 CPU s, no faster than hnswlib for the recall.
+ * A wider graph (M 24) buys more recall per second than a wider beam or more parts;
+ * two parts build in parallel on two cores. The reference (pynndescent) measured
+ * 0.916 in 17.5 s there. Exact search is O(n²·d): 0.4 s at 2,000 cells, 1.9 s at
+ * 5,000, 9.4 s at 10,000, so 'auto' keeps exact results up to where they stay cheap.
  */
 export const KNN_DEFAULTS = {
   k: 15,
   exactThreshold: 5000,
-  hnswM: 12,
-  efConstruction: 100,
+  hnswM: 24,
+  efConstruction: 80,
   efSearch: 48,
-  hnswParts: 4,
+  hnswParts: 2,
 } as const;
 
 const require = createRequire(import.meta.url);
