@@ -40,20 +40,25 @@ function row(m: CsrMatrix, r: number): [number, number][] {
   return out;
 }
 
+/** [[1, 2, 3], [4, 5, 0]] as [column, value] pairs per row: what both small files hold. */
+const SMALL_ROWS = [
+  [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ],
+  [
+    [0, 4],
+    [1, 5],
+  ],
+];
+
 describe('readCompressedSparse', () => {
   it('sorts rows stored out of column order and keeps each value with its column', async () => {
     // [[1, 2, 3], [4, 5, 0]] with row 0 stored as columns 2, 0, 1 and row 1 as 1, 0.
     const path = await sparseFile([0, 3, 5], [2, 0, 1, 1, 0], [3, 1, 2, 5, 4]);
     const m = await read(path, 'csr', 2, 3);
-    assert.deepEqual(row(m, 0), [
-      [0, 1],
-      [1, 2],
-      [2, 3],
-    ]);
-    assert.deepEqual(row(m, 1), [
-      [0, 4],
-      [1, 5],
-    ]);
+    assert.deepEqual([row(m, 0), row(m, 1)], SMALL_ROWS);
   });
 
   it('refuses a row that stores a column twice, naming the row and the column', async () => {
@@ -72,15 +77,7 @@ describe('readCompressedSparse', () => {
     // The same [[1, 2, 3], [4, 5, 0]] by columns: column 0 holds rows 1, 0 (out of order).
     const path = await sparseFile([0, 2, 4, 5], [1, 0, 0, 1, 0], [4, 1, 2, 5, 3]);
     const m = await read(path, 'csc', 2, 3);
-    assert.deepEqual(row(m, 0), [
-      [0, 1],
-      [1, 2],
-      [2, 3],
-    ]);
-    assert.deepEqual(row(m, 1), [
-      [0, 4],
-      [1, 5],
-    ]);
+    assert.deepEqual([row(m, 0), row(m, 1)], SMALL_ROWS);
     const repeated = await sparseFile([0, 2, 2, 2], [1, 1], [1, 2]);
     await assert.rejects(read(repeated, 'csc', 2, 3), /row 1 stores column 0 twice/);
     const outside = await sparseFile([0, 1, 1, 1], [5], [1]);
