@@ -68,7 +68,7 @@ for (const c of CASES) {
   const metadata = c.options.cellMetadata && dataPath(c.options.cellMetadata);
   const skip =
     !input || (c.options.cellMetadata && !metadata)
-      ? `${c.input} is not in ../shared/data or data/`
+      ? `${c.input} is not in data/ or test/fixtures/`
       : false;
   const expected = EXPECTED[c.key];
 

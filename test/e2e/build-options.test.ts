@@ -9,10 +9,10 @@ import { dataPath, pythonSkipReason, runPythonJson } from './helpers.ts';
 
 // Builds with non-default options, checked through what anndata and numpy read
 // back. Expected values come from the inputs' own documented figures
-// (../shared/cases/*/expected.json) or from properties the option promises.
+// (test/fixtures/cases/*/expected.json) or from properties the option promises.
 const FACTS = fileURLToPath(new URL('../fixtures/e2e/options_facts.py', import.meta.url));
 const python = pythonSkipReason();
-const LEGACY = dataPath('../cases/09-h5ad-pre-0.7-legacy-layout/old_scanpy_2018.h5ad');
+const LEGACY = dataPath('cases/09-h5ad-pre-0.7-legacy-layout/old_scanpy_2018.h5ad');
 const HSMM = dataPath('hsmm/hsmm.h5ad');
 const VISIUM = dataPath('visium');
 

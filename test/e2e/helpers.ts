@@ -5,16 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const SHARED_DATA = resolve(REPO, '..', 'shared', 'data');
 const BUNDLED_DATA = join(REPO, 'data');
+const FIXTURES = join(REPO, 'test', 'fixtures');
 
 /**
- * A dataset path under ../shared/data (the full set), else under the repo's
- * own data/ copy; undefined when neither has it (a fresh clone lacks
- * ../shared, and data/ lacks anndata_archives).
+ * A dataset path under the bundled data/ (the catalog's datasets), else under
+ * test/fixtures/ (the real-world layout cases in cases/, the anndata
+ * archives); undefined when neither has it.
  */
 export function dataPath(relative: string): string | undefined {
-  for (const root of [SHARED_DATA, BUNDLED_DATA]) {
+  for (const root of [BUNDLED_DATA, FIXTURES]) {
     const p = join(root, relative);
     if (existsSync(p)) return p;
   }

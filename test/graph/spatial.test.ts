@@ -105,7 +105,7 @@ describe('delaunayGraph', () => {
 
 describe('visiumGrid', () => {
   const caseDir = new URL(
-    '../../../shared/cases/06-visium-sr2-positions-with-header/',
+    '../fixtures/cases/06-visium-sr2-positions-with-header/',
     import.meta.url,
   );
   const expected = JSON.parse(readFileSync(new URL('expected.json', caseDir), 'utf8'));

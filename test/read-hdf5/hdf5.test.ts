@@ -45,7 +45,7 @@ describe('opening HDF5 files', () => {
 
   it('decodes fixed-length byte strings as text, not b-prefixed', async () => {
     const barcodes = await withHdf5(
-      '../shared/cases/05-10x-h5-legacy-two-genomes/filtered_gene_bc_matrices_h5.h5',
+      'test/fixtures/cases/05-10x-h5-legacy-two-genomes/filtered_gene_bc_matrices_h5.h5',
       (file) => readStrings(dataset(file, 'hg19/barcodes')),
     );
     assert.equal(barcodes[0], 'ACATCCCGGCCATACG-1');

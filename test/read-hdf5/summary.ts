@@ -6,8 +6,8 @@ import type { CsrMatrix } from '../../src/matrix/csr.ts';
 import type { Column } from '../../src/read/dataset.ts';
 
 export const FIXTURES = 'test/fixtures/read-hdf5';
-export const CASES = '../shared/cases';
-export const ARCHIVES = '../shared/data/anndata_archives';
+export const CASES = 'test/fixtures/cases';
+export const ARCHIVES = 'test/fixtures/anndata_archives';
 
 // biome-ignore lint/suspicious/noExplicitAny: reference.json is free-form JSON written by Python.
 export const reference: Record<string, any> = JSON.parse(

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { InputFormat } from '../../src/read/dataset.ts';
 import { detectFormat } from '../../src/read/detect.ts';
-import { rejectsWith, SHARED_CASES, scratch } from './helpers.ts';
+import { CASES, rejectsWith, scratch } from './helpers.ts';
 
 /** Every bundled input with the format its provenance notes give it. */
 const INPUTS: [string, InputFormat][] = [
@@ -18,18 +18,15 @@ const INPUTS: [string, InputFormat][] = [
   ['data/tenx_v3_tiny/matrix.mtx.gz', '10x-mtx'],
   ['data/visium', 'visium'],
   ['data/visium/filtered_feature_bc_matrix.h5', '10x-h5'],
-  ['../shared/data/anndata_archives/v0.7.0/adata.h5ad', 'h5ad'],
-  ['../shared/data/anndata_archives/v0.7.8/adata.h5ad', 'h5ad'],
-  [join(SHARED_CASES, '03-mtx-v3-uncompressed-with-adt'), '10x-mtx'],
-  [join(SHARED_CASES, '03-mtx-v3-uncompressed-with-adt/matrix.mtx'), '10x-mtx'],
-  [join(SHARED_CASES, '05-10x-h5-legacy-two-genomes/filtered_gene_bc_matrices_h5.h5'), '10x-h5'],
-  [join(SHARED_CASES, '06-visium-sr2-positions-with-header'), 'visium'],
-  [
-    join(SHARED_CASES, '06-visium-sr2-positions-with-header/filtered_feature_bc_matrix.h5'),
-    '10x-h5',
-  ],
-  [join(SHARED_CASES, '09-h5ad-pre-0.7-legacy-layout/old_scanpy_2018.h5ad'), 'h5ad'],
-  [join(SHARED_CASES, '14-loom-scope-style-attributes/pbmc_scope.loom'), 'loom'],
+  ['test/fixtures/anndata_archives/v0.7.0/adata.h5ad', 'h5ad'],
+  ['test/fixtures/anndata_archives/v0.7.8/adata.h5ad', 'h5ad'],
+  [join(CASES, '03-mtx-v3-uncompressed-with-adt'), '10x-mtx'],
+  [join(CASES, '03-mtx-v3-uncompressed-with-adt/matrix.mtx'), '10x-mtx'],
+  [join(CASES, '05-10x-h5-legacy-two-genomes/filtered_gene_bc_matrices_h5.h5'), '10x-h5'],
+  [join(CASES, '06-visium-sr2-positions-with-header'), 'visium'],
+  [join(CASES, '06-visium-sr2-positions-with-header/filtered_feature_bc_matrix.h5'), '10x-h5'],
+  [join(CASES, '09-h5ad-pre-0.7-legacy-layout/old_scanpy_2018.h5ad'), 'h5ad'],
+  [join(CASES, '14-loom-scope-style-attributes/pbmc_scope.loom'), 'loom'],
 ];
 
 /** Folders that only hold input files: detection points at the files. */
@@ -38,9 +35,9 @@ const CONTAINERS: [string, RegExp][] = [
   ['data/hsmm', /hsmm\.h5ad/],
   ['data/lung', /lung_cells\.csv, lung_expression\.csv\.gz/],
   ['data/pbmc_small', /cells\.csv, pbmc_small\.loom/],
-  [join(SHARED_CASES, '05-10x-h5-legacy-two-genomes'), /filtered_gene_bc_matrices_h5\.h5/],
-  [join(SHARED_CASES, '09-h5ad-pre-0.7-legacy-layout'), /old_scanpy_2018\.h5ad/],
-  [join(SHARED_CASES, '14-loom-scope-style-attributes'), /pbmc_scope\.loom/],
+  [join(CASES, '05-10x-h5-legacy-two-genomes'), /filtered_gene_bc_matrices_h5\.h5/],
+  [join(CASES, '09-h5ad-pre-0.7-legacy-layout'), /old_scanpy_2018\.h5ad/],
+  [join(CASES, '14-loom-scope-style-attributes'), /pbmc_scope\.loom/],
 ];
 
 describe('detectFormat', () => {
@@ -81,7 +78,7 @@ describe('detectFormat', () => {
 
   it('lists what it looked for when a file is unrecognised', async () => {
     await rejectsWith(
-      detectFormat(join(SHARED_CASES, '03-mtx-v3-uncompressed-with-adt/expected.json')),
+      detectFormat(join(CASES, '03-mtx-v3-uncompressed-with-adt/expected.json')),
       'invalid-input',
       /expected\.json: unrecognised input/,
       /HDF5 file .* 10x MTX folder .* Space Ranger folder .* \.csv\/\.tsv/,

@@ -7,7 +7,7 @@ import { ScgraphError } from '../../src/errors.ts';
 import type { CsrMatrix } from '../../src/matrix/csr.ts';
 import type { Column } from '../../src/read/dataset.ts';
 
-export const SHARED_CASES = '../shared/cases';
+export const CASES = 'test/fixtures/cases';
 
 /** Figures computed by test/fixtures/read-text/make_reference.py (scipy, pandas, h5py). */
 // biome-ignore lint/suspicious/noExplicitAny: JSON written by a Python script, read field by field

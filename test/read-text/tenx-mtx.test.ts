@@ -3,17 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readTenxMtx } from '../../src/read/tenx-mtx.ts';
-import {
-  reference,
-  rejectsWith,
-  rowSums,
-  SHARED_CASES,
-  scratch,
-  total,
-  valueCounts,
-} from './helpers.ts';
+import { CASES, reference, rejectsWith, rowSums, scratch, total, valueCounts } from './helpers.ts';
 
-const ADT_CASE = join(SHARED_CASES, '03-mtx-v3-uncompressed-with-adt');
+const ADT_CASE = join(CASES, '03-mtx-v3-uncompressed-with-adt');
 
 describe('readTenxMtx', () => {
   const tmp = scratch();

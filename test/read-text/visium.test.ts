@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readVisium } from '../../src/read/visium.ts';
-import { reference, rejectsWith, SHARED_CASES, scratch, total, valueCounts } from './helpers.ts';
+import { CASES, reference, rejectsWith, scratch, total, valueCounts } from './helpers.ts';
 
-const SR2_CASE = join(SHARED_CASES, '06-visium-sr2-positions-with-header');
+const SR2_CASE = join(CASES, '06-visium-sr2-positions-with-header');
 
 /** A Space Ranger folder with an MTX matrix of `barcodes` (one gene) and the given position lines. */
 function writeOuts(
