@@ -11,7 +11,9 @@ const program = new Command()
   .name('scgraph')
   .description('Single-Cell Graph Hub: single-cell files in, graph datasets out')
   .version(TOOL_VERSION)
-  .showHelpAfterError('(add --help for usage)');
+  .showHelpAfterError('(add --help for usage)')
+  // Usage errors from the parser start like every other error of the CLI.
+  .configureOutput({ outputError: (text, write) => write(`scgraph: ${text}`) });
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
@@ -103,7 +105,11 @@ program
       .default('auto'),
   )
   .option('--split-column <column>', 'column for group-held-out or ordered splits')
-  .option('--fractions <f>', 'train,val,test fractions', fractions, [0.6, 0.2, 0.2])
+  .addOption(
+    new Option('--fractions <f>', 'train,val,test fractions')
+      .argParser(fractions)
+      .default([0.6, 0.2, 0.2], '0.6,0.2,0.2'),
+  )
   .addOption(
     new Option('--features <f>', 'node features in graph.npz')
       .choices(['pca', 'hvg'])
@@ -258,6 +264,30 @@ function formatInspect(s: Record<string, unknown>): string {
   return lines.join('\n');
 }
 
+/** Build options whose CLI flag is not their name in kebab case. */
+const FLAG_NAMES: Record<string, string> = {
+  k: 'neighbors',
+  nComponents: 'n-pcs',
+  maxMitoFraction: 'max-mito',
+  max_mito_fraction: 'max-mito',
+};
+
+/** The command-line flag of a library option or parameter name, when there is one. */
+function flagFor(field: string | undefined): string | undefined {
+  if (!field) return undefined;
+  const name =
+    FLAG_NAMES[field] ??
+    field
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .replace(/_/g, '-')
+      .toLowerCase();
+  for (const command of program.commands) {
+    const option = command.options.find((o) => o.long === `--${name}`);
+    if (option) return option.flags.replace(/ <.*$/, '').replace(', ', '/');
+  }
+  return undefined;
+}
+
 const wantsJson = process.argv.includes('--json');
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isScgraphError(error)) {
@@ -266,7 +296,11 @@ program.parseAsync(process.argv).catch((error: unknown) => {
         ok: false,
         error: { kind: error.kind, message: error.message, file: error.file, field: error.field },
       });
-    else process.stderr.write(`scgraph: error: ${error.message}\n`);
+    else {
+      const flag = error.kind === 'invalid-parameter' ? flagFor(error.field) : undefined;
+      const hint = flag && !error.message.includes(flag) ? ` (${flag})` : '';
+      process.stderr.write(`scgraph: error: ${error.message}${hint}\n`);
+    }
     process.exitCode = error.kind === 'invalid-parameter' ? 2 : 1;
     return;
   }

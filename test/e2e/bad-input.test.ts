@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -40,7 +41,7 @@ const CSV_HEADER = 'cell,g1,g2,g3\n';
 const CASES: Case[] = [
   {
     name: 'a truncated h5ad (first half of hsmm.h5ad)',
-    skip: !HSMM && 'hsmm.h5ad is not in ../shared/data or data/',
+    skip: !HSMM && 'hsmm.h5ad is not in data/ or test/fixtures/',
     args: (d) => {
       const size = statSync(HSMM!).size;
       const half = Buffer.alloc(Math.floor(size / 2));
@@ -107,26 +108,26 @@ const CASES: Case[] = [
   },
   {
     name: 'no cells left after QC (--min-genes 100000)',
-    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
     args: () => [LOOM!, '--min-genes', '100000'],
     expect: ['pbmc_small.loom', /no cells/i, '100000'],
   },
   {
     name: 'a label column that does not exist',
-    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
     args: () => [LOOM!, '--label', 'celltype'],
     expect: ['label', "'celltype'", 'cluster', 'groups'],
   },
   {
     name: 'an output folder that already exists (no --overwrite)',
-    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
     existing: true,
     args: () => [LOOM!, '--label', 'cluster'],
     expect: ['out', /already exists/i, 'overwrite'],
   },
   {
     name: 'an error in --json mode',
-    skip: !LOOM && 'pbmc_small.loom is not in ../shared/data or data/',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
     json: true,
     args: () => [LOOM!, '--label', 'celltype', '--json'],
     expect: ["'celltype'", 'cluster'],
@@ -221,8 +222,25 @@ describe('CLI usage errors', () => {
     assert.notEqual(r.status, 0);
     assert.equal(r.stdout, '');
     assert.deepEqual(r.stderr.trimEnd().split('\n'), [
-      "error: required option '-o, --out <dir>' not specified",
+      "scgraph: error: required option '-o, --out <dir>' not specified",
       '(add --help for usage)',
     ]);
+  });
+
+  it('names the command-line flag of an option the library rejects', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'scgraph-flag-')), 'out');
+    const r = await runCli(['build', 'data/pbmc_small/pbmc_small.loom', '-o', out, '-k', '0']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^scgraph: error: 'k': .*>=2 \(-k\/--neighbors\)\n$/);
+    assert.equal(existsSync(out), false);
+    const pcs = await runCli([
+      'build',
+      'data/pbmc_small/pbmc_small.loom',
+      '-o',
+      out,
+      '--n-pcs',
+      '0',
+    ]);
+    assert.match(pcs.stderr, /'nComponents': .* \(--n-pcs\)/);
   });
 });
