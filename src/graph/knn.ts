@@ -388,7 +388,9 @@ function hnswKnn(
   const indices = new Int32Array(n * k);
   const distances = new Float32Array(n * k);
   const cand = new Int32Array(parts * k);
-  for (let i = 0; i < n; i++) {
+  // Rows in locality order: neighbouring rows share candidates, whose points stay in cache.
+  for (let r = 0; r < n; r++) {
+    const i = order[r];
     let c = 0;
     for (let e = i * parts * k; e < (i + 1) * parts * k; e++) {
       const p = found[e];
