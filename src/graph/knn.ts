@@ -76,6 +76,8 @@ export interface KnnResult {
  *         24:64:40:2 0.941 in 15.6 s. One index, 12:100:ef:1 (one thread): ef 48
  *         0.893 in 24.7 s, ef 96 0.951 in 32 s, ef 160 0.977 in 42 s.
  *   Runs of one setting differ by up to 15 % in seconds on this machine.
+ *   1M cells (two parts of 500,000): 24:80:48:2 0.888 in 181 s of a whole build;
+ *   12:100:48:4 was 0.872 in 223 s. Recall falls with part size at a fixed beam.
  *   Earlier (2026-12-03): index order instead of locality order, 12:64:64:2, 0.911 in
  *   ~100 CPU s; asking each part for its 8 best instead of 15 with a narrower beam
  *   dropped recall to 0.922 or 0.886; a neighbour-of-neighbour round after the search
