@@ -266,10 +266,31 @@ export function subsetCsrInPlace(
   const { indices, data } = X;
   const indptr = new Float64Array(nRows + 1);
   let q = 0;
-  for (let i = 0; i < nRows; i++) {
+  let i = 0;
+  // Until the first value is dropped, every kept value stays where it is: only
+  // its column is renumbered, and the values array is not touched. Dropping a
+  // few empty genes (the usual min_cells outcome) then costs one pass over the
+  // indices instead of moving the whole matrix.
+  for (; i < nRows; i++) {
+    const r = rowIdx ? rowIdx[i] : i;
+    if (X.indptr[r] !== q) break;
+    const end = X.indptr[r + 1];
+    let p = q;
+    for (; p < end; p++) {
+      const c = newCol ? newCol[indices[p]] : indices[p];
+      if (c < 0) break;
+      indices[p] = c;
+    }
+    q = p;
+    if (p < end) break;
+    indptr[i + 1] = q;
+  }
+  // From there on values move down, each row compacted whole.
+  for (; i < nRows; i++) {
     const r = rowIdx ? rowIdx[i] : i;
     const end = X.indptr[r + 1];
-    for (let p = X.indptr[r]; p < end; p++) {
+    // A row the aligned pass stopped inside resumes after its last renumbered value.
+    for (let p = Math.max(X.indptr[r], q); p < end; p++) {
       const c = newCol ? newCol[indices[p]] : indices[p];
       if (c < 0) continue;
       indices[q] = c;

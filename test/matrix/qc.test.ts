@@ -158,3 +158,35 @@ test('subsetCsrInPlace gives the same matrix as subsetCsr, in the input buffers'
   assert.equal(subsetCsrInPlace(whole, null, null), whole);
   assert.throws(() => subsetCsrInPlace(copy(), Int32Array.of(3, 1), null), /rowIdx/);
 });
+
+test('subsetCsrInPlace matches subsetCsr wherever the first dropped value falls', () => {
+  // Column 1 is never stored and column 4 only in the last row, so dropping them
+  // leaves a prefix in place (or all of it), then the rest moves down.
+  const dense = [
+    [1, 0, 2, 3, 0],
+    [0, 0, 4, 0, 0],
+    [5, 0, 0, 6, 0],
+    [7, 0, 8, 0, 9],
+  ];
+  const all = Int32Array.from([0, 1, 2, 3]);
+  const cases: [Int32Array | null, Int32Array | null][] = [
+    [null, Int32Array.of(0, 2, 3, 4)], // an empty gene: nothing moves
+    [null, Int32Array.of(0, 2, 3)], // the last row loses its last value
+    [null, Int32Array.of(0, 1, 2, 4)], // row 0 loses a middle value
+    [null, Int32Array.of(1, 2, 3, 4)], // the very first value goes
+    [Int32Array.of(1, 2, 3), null], // the first row goes
+    [Int32Array.of(0, 1, 2), Int32Array.of(0, 2, 3)], // the last row goes, and a column
+    [Int32Array.of(0, 2, 3), Int32Array.of(0, 2, 3, 4)], // a middle row goes
+    [all, Int32Array.of(2)],
+  ];
+  for (const [rows, cols] of cases) {
+    const X = csrFromDense(dense);
+    const expected = subsetCsr(X, rows, cols);
+    const got = subsetCsrInPlace(csrFromDense(dense), rows, cols);
+    const label = `rows ${rows ?? 'all'}, columns ${cols ?? 'all'}`;
+    assert.deepEqual(Array.from(got.indptr), Array.from(expected.indptr), label);
+    assert.deepEqual(Array.from(got.indices), Array.from(expected.indices), label);
+    assert.deepEqual(Array.from(got.data), Array.from(expected.data), label);
+    assert.deepEqual([got.nRows, got.nCols], [expected.nRows, expected.nCols], label);
+  }
+});
