@@ -31,7 +31,10 @@ export interface KnnOptions {
   hnswM?: number;
   /** HNSW construction beam width (default 80). */
   efConstruction?: number;
-  /** HNSW query beam width (default 48). */
+  /**
+   * HNSW query beam width (default 48 for parts of up to 100,000 cells, wider
+   * for larger parts: `defaultEfSearch`).
+   */
   efSearch?: number;
   /**
    * HNSW: cells, in locality order, are dealt into this many parts; each part gets
@@ -77,7 +80,8 @@ export interface KnnResult {
  *         0.893 in 24.7 s, ef 96 0.951 in 32 s, ef 160 0.977 in 42 s.
  *   Runs of one setting differ by up to 15 % in seconds on this machine.
  *   1M cells (two parts of 500,000): 24:80:48:2 0.888 in 181 s of a whole build;
- *   12:100:48:4 was 0.872 in 223 s. Recall falls with part size at a fixed beam.
+ *   12:100:48:4 was 0.872 in 223 s. Recall falls with part size at a fixed beam,
+ *   so the default beam widens with it (defaultEfSearch).
  *   Earlier (2026-12-03): index order instead of locality order, 12:64:64:2, 0.911 in
  *   ~100 CPU s; asking each part for its 8 best instead of 15 with a narrower beam
  *   dropped recall to 0.922 or 0.886; a neighbour-of-neighbour round after the search
@@ -97,6 +101,24 @@ export const KNN_DEFAULTS = {
   efSearch: 48,
   hnswParts: 2,
 } as const;
+
+/** Part size up to which the default beam is KNN_DEFAULTS.efSearch. */
+const EF_PART_CELLS = 100_000;
+/** The widest default beam. */
+const EF_MAX = 256;
+
+/**
+ * The default HNSW query beam for parts of `partCells` cells: 48 up to
+ * 100,000, then growing with the square root of the part size (107 for the
+ * 500,000-cell parts of 1M cells), capped at 256. Recall at a fixed beam falls
+ * as parts grow: 1M cells in two parts measured 0.888 at ef 48, 0.932 at 96,
+ * 0.936 at 107, 0.942 at 128 (kNN 181, 249, 293 and 279 s: noisy), against
+ * 0.964 at 200k with ef 48.
+ */
+export function defaultEfSearch(partCells: number): number {
+  const scale = Math.sqrt(Math.max(1, partCells / EF_PART_CELLS));
+  return Math.min(EF_MAX, Math.round(KNN_DEFAULTS.efSearch * scale));
+}
 
 const require = createRequire(import.meta.url);
 
@@ -312,12 +334,12 @@ function hnswKnn(
 ): KnnResult {
   const m = options.hnswM ?? KNN_DEFAULTS.hnswM;
   const efConstruction = options.efConstruction ?? KNN_DEFAULTS.efConstruction;
-  const ef = Math.max(options.efSearch ?? KNN_DEFAULTS.efSearch, k + 1);
   const seed = options.seed ?? 0;
   const parts = options.hnswParts ?? KNN_DEFAULTS.hnswParts;
   if (!Number.isInteger(parts) || parts < 1) {
     throw invalidParameter('hnswParts', `must be a positive integer, got ${parts}`);
   }
+  const ef = Math.max(options.efSearch ?? defaultEfSearch(Math.ceil(n / parts)), k + 1);
   const threads = Math.min(
     parts,
     Math.max(1, Math.floor(options.threads ?? availableParallelism())),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { knn } from '../../src/graph/knn.ts';
+import { defaultEfSearch, KNN_DEFAULTS, knn } from '../../src/graph/knn.ts';
 import type { DenseMatrix } from '../../src/matrix/csr.ts';
 import { Random } from '../../src/matrix/random.ts';
 import { f32, type KnnFixture, loadFixture } from './fixture.ts';
@@ -100,6 +100,20 @@ describe('knn', () => {
     assert.deepEqual(three.indices, one.indices);
     assert.deepEqual(three.distances, one.distances);
     assert.equal(one.params?.parts, 3);
+  });
+
+  it('widens the default beam for parts over 100,000 cells only, never narrowing it', () => {
+    const small = knn(points, { method: 'hnsw' });
+    assert.equal(small.params?.ef, KNN_DEFAULTS.efSearch);
+    assert.equal(knn(points, { method: 'hnsw', efSearch: 20 }).params?.ef, 20);
+    assert.equal(defaultEfSearch(100_000), KNN_DEFAULTS.efSearch);
+    let previous = 0;
+    for (let cells = 1000; cells <= 1e8; cells *= 1.5) {
+      const ef = defaultEfSearch(cells);
+      assert.ok(ef >= previous && ef <= 256, `${cells} cells: ef ${ef} after ${previous}`);
+      previous = ef;
+    }
+    assert.ok(defaultEfSearch(500_000) > 2 * KNN_DEFAULTS.efSearch);
   });
 
   it("uses exact search below the threshold under 'auto'", () => {
