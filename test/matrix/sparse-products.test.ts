@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnMeans, transposeCsr } from '../../src/matrix/csr-ops.ts';
+import { csrTimesDenseParallel } from '../../src/matrix/parallel-product.ts';
 import { Random } from '../../src/matrix/random.ts';
 import { csrTimesDense, csrTransposeTimesDense } from '../../src/matrix/sparse-products.ts';
 import { csrFromDense } from './reference-fixture.ts';
@@ -64,4 +65,21 @@ test('columnMeans averages over all rows, implicit zeros included', () => {
     ]),
   );
   assert.deepEqual(Array.from(means), [0.5, 0, 3]);
+});
+
+test('csrTimesDenseParallel gives csrTimesDense bit for bit, with a worker or without', () => {
+  const B = dense(23 * k, 7);
+  const expected = csrTimesDense(X, B, k);
+  const options = { threads: 2, workerThreshold: 0 };
+  assert.deepEqual(csrTimesDenseParallel(X, B, k, options), expected);
+  assert.deepEqual(csrTimesDenseParallel(X, B, k, { ...options, waitForWorker: true }), expected);
+  assert.deepEqual(csrTimesDenseParallel(X, B, k, { threads: 1 }), expected);
+  // Empty rows at either end move the cut; a single row leaves nothing to split.
+  const padded = csrFromDense([new Array(23).fill(0), ...rows, new Array(23).fill(0)]);
+  assert.deepEqual(
+    csrTimesDenseParallel(padded, B, k, { ...options, waitForWorker: true }),
+    csrTimesDense(padded, B, k),
+  );
+  const one = csrFromDense([rows[0]]);
+  assert.deepEqual(csrTimesDenseParallel(one, B, k, options), csrTimesDense(one, B, k));
 });

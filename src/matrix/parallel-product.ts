@@ -1,0 +1,180 @@
+import { availableParallelism } from 'node:os';
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from 'node:worker_threads';
+import type { CsrMatrix } from './csr.ts';
+import { csrTimesDense } from './sparse-products.ts';
+
+export interface ParallelProductOptions {
+  /** Threads, this one included (default: available cores, at most 2). */
+  threads?: number;
+  /** Stored values below which the product runs on this thread alone (default 4,000,000). */
+  workerThreshold?: number;
+  /** Wait for the worker to take its rows instead of taking them back (for tests). */
+  waitForWorker?: boolean;
+}
+
+const DEFAULT_WORKER_THRESHOLD = 4_000_000;
+const PENDING = 0;
+const TAKEN = 1;
+const DONE = 2;
+const FAILED = 3;
+
+/**
+ * X (n × m) times B (m × k) as csrTimesDense computes it, with the rows cut
+ * in two at half the stored values and the second half done on a worker
+ * thread. Each output row depends on its own input row only, so the bits are
+ * those of csrTimesDense whatever the split. The worker gets a copy of its
+ * rows in shared memory; if it has not started by the time this thread is
+ * done with its half, this thread does the rest too. An error in the worker
+ * is thrown here.
+ */
+export function csrTimesDenseParallel(
+  X: CsrMatrix,
+  B: Float64Array,
+  k: number,
+  options: ParallelProductOptions = {},
+): Float64Array {
+  const n = X.nRows;
+  const stored = X.indptr[n];
+  const threshold = options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD;
+  const threads = Math.min(2, Math.floor(options.threads ?? availableParallelism()) || 1);
+  const out = new Float64Array(n * k);
+  if (threads < 2 || stored < threshold || n < 2) return csrTimesDense(X, B, k, out);
+
+  let mid = 0;
+  while (mid < n && X.indptr[mid] < stored / 2) mid++;
+  const own = rowRange(X, 0, mid, false);
+  const rest = rowRange(X, mid, n, true);
+  const restOut = new Float64Array(new SharedArrayBuffer((n - mid) * k * 8));
+  const sharedB = new Float64Array(new SharedArrayBuffer(B.length * 8));
+  sharedB.set(B);
+  const state = new Int32Array(new SharedArrayBuffer(4));
+  const channel = new MessageChannel();
+  const port: MessagePort = channel.port1;
+  let worker: Worker | undefined;
+  try {
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        rows: rest,
+        b: sharedB.buffer,
+        k,
+        out: restOut.buffer,
+        state: state.buffer,
+        errors: channel.port2,
+      },
+      transferList: [channel.port2],
+      execArgv: [],
+    });
+    // Failures come back through the state; this only keeps an 'error' event from crashing.
+    worker.on('error', () => {});
+    worker.unref();
+    csrTimesDense(own, B, k, out.subarray(0, mid * k));
+    if (options.waitForWorker) {
+      for (let waited = 0; Atomics.load(state, 0) === PENDING; waited++) {
+        if (waited >= 30)
+          throw new Error('csrTimesDenseParallel: the worker did not start in 30 s');
+        Atomics.wait(state, 0, PENDING, 1000);
+      }
+    }
+    if (Atomics.compareExchange(state, 0, PENDING, TAKEN) === PENDING) {
+      csrTimesDense(sharedRows(rest), B, k, restOut);
+    } else {
+      while (Atomics.load(state, 0) === TAKEN) Atomics.wait(state, 0, TAKEN, 1000);
+      if (Atomics.load(state, 0) === FAILED) {
+        const reason = receiveMessageOnPort(port)?.message ?? 'no message';
+        throw new Error(`csrTimesDenseParallel: the worker failed: ${reason}`);
+      }
+    }
+    out.set(restOut, mid * k);
+    return out;
+  } finally {
+    if (worker) void worker.terminate();
+    port.close();
+  }
+}
+
+interface SharedRowRange {
+  nRows: number;
+  nCols: number;
+  indptr: ArrayBufferLike;
+  indices: ArrayBufferLike;
+  data: ArrayBufferLike;
+}
+
+/** Rows first..last−1 of X with indptr rebased to 0; copied into shared memory when `shared`. */
+function rowRange(X: CsrMatrix, first: number, last: number, shared: true): SharedRowRange;
+function rowRange(X: CsrMatrix, first: number, last: number, shared: false): CsrMatrix;
+function rowRange(
+  X: CsrMatrix,
+  first: number,
+  last: number,
+  shared: boolean,
+): CsrMatrix | SharedRowRange {
+  const start = X.indptr[first];
+  const end = X.indptr[last];
+  if (!shared) {
+    return {
+      nRows: last - first,
+      nCols: X.nCols,
+      indptr: X.indptr.subarray(first, last + 1),
+      indices: X.indices,
+      data: X.data,
+    };
+  }
+  const indptr = new Float64Array(new SharedArrayBuffer((last - first + 1) * 8));
+  for (let i = 0; i <= last - first; i++) indptr[i] = X.indptr[first + i] - start;
+  const indices = new Int32Array(new SharedArrayBuffer((end - start) * 4));
+  indices.set(X.indices.subarray(start, end));
+  const data = new Float32Array(new SharedArrayBuffer((end - start) * 4));
+  data.set(X.data.subarray(start, end));
+  return {
+    nRows: last - first,
+    nCols: X.nCols,
+    indptr: indptr.buffer,
+    indices: indices.buffer,
+    data: data.buffer,
+  };
+}
+
+/** The shared row range as a CsrMatrix (views, no copy). */
+function sharedRows(r: SharedRowRange): CsrMatrix {
+  return {
+    nRows: r.nRows,
+    nCols: r.nCols,
+    indptr: new Float64Array(r.indptr),
+    indices: new Int32Array(r.indices),
+    data: new Float32Array(r.data),
+  };
+}
+
+/*
+ * Worker body (CommonJS, run with eval so it needs no TypeScript loader): does
+ * the second half unless this thread took it first; a failure is posted back
+ * and marked. `__name` is the helper esbuild (tsx) inserts into compiled
+ * functions to keep their names.
+ */
+const WORKER_SOURCE = `
+const { workerData: w } = require('node:worker_threads');
+const __name = (f) => f;
+const csrTimesDense = ${csrTimesDense.toString()};
+const state = new Int32Array(w.state);
+if (Atomics.compareExchange(state, 0, ${PENDING}, ${TAKEN}) === ${PENDING}) {
+  let outcome = ${DONE};
+  try {
+    const r = w.rows;
+    const X = { nRows: r.nRows, nCols: r.nCols, indptr: new Float64Array(r.indptr),
+      indices: new Int32Array(r.indices), data: new Float32Array(r.data) };
+    csrTimesDense(X, new Float64Array(w.b), w.k, new Float64Array(w.out));
+  } catch (err) {
+    w.errors.postMessage(String((err && err.stack) || err));
+    outcome = ${FAILED};
+  }
+  Atomics.store(state, 0, outcome);
+  Atomics.notify(state, 0);
+}
+`;
