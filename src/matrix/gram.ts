@@ -3,9 +3,10 @@ import {
   MessageChannel,
   type MessagePort,
   receiveMessageOnPort,
-  Worker,
+  type Worker,
 } from 'node:worker_threads';
 import type { CsrMatrix } from './csr.ts';
+import { sharedRows, startEvalWorker } from './shared-rows.ts';
 
 export interface GramOptions {
   /**
@@ -81,21 +82,11 @@ export function gramUpper(X: CsrMatrix, options: GramOptions = {}): Float64Array
         if (owner(b) === t) jobs.push({ block: b, ...sharedRows(X, bounds[b], bounds[b + 1]) });
       }
       const channel = new MessageChannel();
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: {
-          m,
-          jobs,
-          partials: partials.map((p) => p.buffer),
-          state: state.buffer,
-          errors: channel.port2,
-        },
-        transferList: [channel.port2],
-        execArgv: [],
-      });
-      // Failures come back through the block state; this only keeps an 'error' event from crashing.
-      worker.on('error', () => {});
-      worker.unref();
+      const worker = startEvalWorker(
+        WORKER_SOURCE,
+        { m, jobs, partials: partials.map((p) => p.buffer), state: state.buffer },
+        channel.port2,
+      );
       workers.push(worker);
       errorPorts.push(channel.port1);
     }
@@ -147,19 +138,6 @@ function blockBounds(X: CsrMatrix): number[] {
   }
   bounds.push(X.nRows);
   return bounds;
-}
-
-/** Rows first..last−1 of X copied into shared memory, indptr rebased to start at 0. */
-function sharedRows(X: CsrMatrix, first: number, last: number) {
-  const start = X.indptr[first];
-  const end = X.indptr[last];
-  const indptr = new Float64Array(new SharedArrayBuffer((last - first + 1) * 8));
-  for (let i = 0; i <= last - first; i++) indptr[i] = X.indptr[first + i] - start;
-  const indices = new Int32Array(new SharedArrayBuffer((end - start) * 4));
-  indices.set(X.indices.subarray(start, end));
-  const data = new Float32Array(new SharedArrayBuffer((end - start) * 4));
-  data.set(X.data.subarray(start, end));
-  return { rows: last - first, indptr: indptr.buffer, indices: indices.buffer, data: data.buffer };
 }
 
 /** G's upper triangle += the packed triangle P (row a holds columns a..m−1). */

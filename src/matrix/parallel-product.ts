@@ -3,9 +3,10 @@ import {
   MessageChannel,
   type MessagePort,
   receiveMessageOnPort,
-  Worker,
+  type Worker,
 } from 'node:worker_threads';
 import type { CsrMatrix } from './csr.ts';
+import { type SharedRows, sharedRows, startEvalWorker } from './shared-rows.ts';
 import { csrTimesDense } from './sparse-products.ts';
 
 export interface ParallelProductOptions {
@@ -47,8 +48,9 @@ export function csrTimesDenseParallel(
 
   let mid = 0;
   while (mid < n && X.indptr[mid] < stored / 2) mid++;
-  const own = rowRange(X, 0, mid, false);
-  const rest = rowRange(X, mid, n, true);
+  // This thread's half reads X in place; the worker's half is copied to shared memory.
+  const own: CsrMatrix = { ...X, nRows: mid, indptr: X.indptr.subarray(0, mid + 1) };
+  const rest = sharedRows(X, mid, n);
   const restOut = new Float64Array(new SharedArrayBuffer((n - mid) * k * 8));
   const sharedB = new Float64Array(new SharedArrayBuffer(B.length * 8));
   sharedB.set(B);
@@ -57,22 +59,18 @@ export function csrTimesDenseParallel(
   const port: MessagePort = channel.port1;
   let worker: Worker | undefined;
   try {
-    worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
+    worker = startEvalWorker(
+      WORKER_SOURCE,
+      {
         rows: rest,
+        nCols: X.nCols,
         b: sharedB.buffer,
         k,
         out: restOut.buffer,
         state: state.buffer,
-        errors: channel.port2,
       },
-      transferList: [channel.port2],
-      execArgv: [],
-    });
-    // Failures come back through the state; this only keeps an 'error' event from crashing.
-    worker.on('error', () => {});
-    worker.unref();
+      channel.port2,
+    );
     csrTimesDense(own, B, k, out.subarray(0, mid * k));
     if (options.waitForWorker) {
       for (let waited = 0; Atomics.load(state, 0) === PENDING; waited++) {
@@ -82,7 +80,7 @@ export function csrTimesDenseParallel(
       }
     }
     if (Atomics.compareExchange(state, 0, PENDING, TAKEN) === PENDING) {
-      csrTimesDense(sharedRows(rest), B, k, restOut);
+      csrTimesDense(csrOfShared(rest, X.nCols), B, k, restOut);
     } else {
       while (Atomics.load(state, 0) === TAKEN) Atomics.wait(state, 0, TAKEN, 1000);
       if (Atomics.load(state, 0) === FAILED) {
@@ -98,54 +96,11 @@ export function csrTimesDenseParallel(
   }
 }
 
-interface SharedRowRange {
-  nRows: number;
-  nCols: number;
-  indptr: ArrayBufferLike;
-  indices: ArrayBufferLike;
-  data: ArrayBufferLike;
-}
-
-/** Rows first..last−1 of X with indptr rebased to 0; copied into shared memory when `shared`. */
-function rowRange(X: CsrMatrix, first: number, last: number, shared: true): SharedRowRange;
-function rowRange(X: CsrMatrix, first: number, last: number, shared: false): CsrMatrix;
-function rowRange(
-  X: CsrMatrix,
-  first: number,
-  last: number,
-  shared: boolean,
-): CsrMatrix | SharedRowRange {
-  const start = X.indptr[first];
-  const end = X.indptr[last];
-  if (!shared) {
-    return {
-      nRows: last - first,
-      nCols: X.nCols,
-      indptr: X.indptr.subarray(first, last + 1),
-      indices: X.indices,
-      data: X.data,
-    };
-  }
-  const indptr = new Float64Array(new SharedArrayBuffer((last - first + 1) * 8));
-  for (let i = 0; i <= last - first; i++) indptr[i] = X.indptr[first + i] - start;
-  const indices = new Int32Array(new SharedArrayBuffer((end - start) * 4));
-  indices.set(X.indices.subarray(start, end));
-  const data = new Float32Array(new SharedArrayBuffer((end - start) * 4));
-  data.set(X.data.subarray(start, end));
+/** The shared rows as a CsrMatrix over `nCols` columns (views, no copy). */
+function csrOfShared(r: SharedRows, nCols: number): CsrMatrix {
   return {
-    nRows: last - first,
-    nCols: X.nCols,
-    indptr: indptr.buffer,
-    indices: indices.buffer,
-    data: data.buffer,
-  };
-}
-
-/** The shared row range as a CsrMatrix (views, no copy). */
-function sharedRows(r: SharedRowRange): CsrMatrix {
-  return {
-    nRows: r.nRows,
-    nCols: r.nCols,
+    nRows: r.rows,
+    nCols,
     indptr: new Float64Array(r.indptr),
     indices: new Int32Array(r.indices),
     data: new Float32Array(r.data),
@@ -167,7 +122,7 @@ if (Atomics.compareExchange(state, 0, ${PENDING}, ${TAKEN}) === ${PENDING}) {
   let outcome = ${DONE};
   try {
     const r = w.rows;
-    const X = { nRows: r.nRows, nCols: r.nCols, indptr: new Float64Array(r.indptr),
+    const X = { nRows: r.rows, nCols: w.nCols, indptr: new Float64Array(r.indptr),
       indices: new Int32Array(r.indices), data: new Float32Array(r.data) };
     csrTimesDense(X, new Float64Array(w.b), w.k, new Float64Array(w.out));
   } catch (err) {
