@@ -16,6 +16,7 @@ import type { Dataset, Entity, Group, File as H5File } from 'h5wasm/node';
 import h5wasm from 'h5wasm/node';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import type { CsrMatrix } from '../matrix/csr.ts';
+import { sortRowByColumn } from '../matrix/csr-ops.ts';
 
 export type { Dataset, Group, H5File };
 
@@ -449,19 +450,19 @@ export function readCompressedSparse(
   const data = readFloat32(dataDs);
   const indices = readInt32(indicesDs);
   const field = where('indices');
+  let csr: CsrMatrix;
   if (layout === 'csr') {
-    // Range and order checked in one pass over the largest array a build reads.
-    const csr = { nRows, nCols, indptr, indices, data };
-    const unsorted = checkRows(csr, file.filename, field);
-    for (const r of unsorted) sortRow(csr, r, file.filename, field);
-    return csr;
+    csr = { nRows, nCols, indptr, indices, data };
+  } else {
+    // Transposing indexes by the stored row numbers, so they are checked first.
+    for (let i = 0; i < nnz; i++) {
+      if (indices[i] >>> 0 >= nMinor) throw outOfRange(file.filename, field, indices[i], nMinor);
+    }
+    // Transposing leaves each row in column order; a row index stored twice in one
+    // column becomes a repeated column, which sorting finds and refuses.
+    csr = transposeCompressed(indptr, indices, data, nCols, nRows);
   }
-  for (let i = 0; i < nnz; i++) {
-    if (indices[i] >>> 0 >= nMinor) throw outOfRange(file.filename, field, indices[i], nMinor);
-  }
-  // Transposing leaves each row in column order; a row index stored twice in one
-  // column becomes a repeated column, which sorting finds and refuses.
-  const csr = transposeCompressed(indptr, indices, data, nCols, nRows);
+  // Range and order checked in one pass over the largest array a build reads.
   for (const r of checkRows(csr, file.filename, field)) sortRow(csr, r, file.filename, field);
   return csr;
 }
@@ -547,18 +548,12 @@ export function transposeCompressed(
 function sortRow(csr: CsrMatrix, r: number, file: string, field: string): void {
   const start = csr.indptr[r];
   const end = csr.indptr[r + 1];
-  const order = Array.from({ length: end - start }, (_, i) => start + i).sort(
-    (a, b) => csr.indices[a] - csr.indices[b],
-  );
-  const idx = order.map((k) => csr.indices[k]);
-  const val = order.map((k) => csr.data[k]);
-  for (let i = 1; i < idx.length; i++) {
-    if (idx[i] === idx[i - 1]) {
-      throw invalidInput(file, `row ${r} stores column ${idx[i]} twice`, { field });
+  sortRowByColumn(csr.indices, csr.data, start, end);
+  for (let k = start + 1; k < end; k++) {
+    if (csr.indices[k] === csr.indices[k - 1]) {
+      throw invalidInput(file, `row ${r} stores column ${csr.indices[k]} twice`, { field });
     }
   }
-  csr.indices.set(idx, start);
-  csr.data.set(val, start);
 }
 
 /**

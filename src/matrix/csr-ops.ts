@@ -28,3 +28,37 @@ export function columnMeans(X: CsrMatrix): Float64Array {
   for (let c = 0; c < X.nCols; c++) mean[c] /= X.nRows;
   return mean;
 }
+
+/**
+ * Sorts the (column, value) pairs at start..end−1 by column. With unique
+ * columns the order is total; a repeated column keeps its pairs in stored order.
+ */
+export function sortRowByColumn(
+  indices: Int32Array,
+  data: Float32Array,
+  start: number,
+  end: number,
+): void {
+  if (end - start < 32) {
+    for (let i = start + 1; i < end; i++) {
+      const c = indices[i];
+      const v = data[i];
+      let j = i - 1;
+      while (j >= start && indices[j] > c) {
+        indices[j + 1] = indices[j];
+        data[j + 1] = data[j];
+        j--;
+      }
+      indices[j + 1] = c;
+      data[j + 1] = v;
+    }
+    return;
+  }
+  const keys = indices.slice(start, end);
+  const values = data.slice(start, end);
+  const order = Array.from(keys.keys()).sort((a, b) => keys[a] - keys[b]);
+  for (let k = 0; k < order.length; k++) {
+    indices[start + k] = keys[order[k]];
+    data[start + k] = values[order[k]];
+  }
+}

@@ -1,5 +1,6 @@
 import { invalidParameter, ScgraphError } from '../errors.ts';
 import type { CsrMatrix } from './csr.ts';
+import { sortRowByColumn } from './csr-ops.ts';
 
 export interface QcOptions {
   /** Keep cells with at least this many genes detected (value > 0). Default 1. */
@@ -223,7 +224,7 @@ export function subsetCsr(
       data[q++] = X.data[p];
     }
     indptr[i + 1] = q;
-    if (!ascending) sortRow(indices, data, start, q);
+    if (!ascending) sortRowByColumn(indices, data, start, q);
   }
   if (q !== total) throw new RangeError(`subsetCsr: ${q} stored values, nnz=${total} given`);
   return { nRows, nCols, indptr, indices, data };
@@ -299,30 +300,4 @@ export function subsetCsrInPlace(
     indptr[i + 1] = q;
   }
   return { nRows, nCols, indptr, indices: indices.subarray(0, q), data: data.subarray(0, q) };
-}
-
-/** Sorts one row's (index, value) pairs by index (unique indices). */
-function sortRow(indices: Int32Array, data: Float32Array, start: number, end: number): void {
-  if (end - start < 32) {
-    for (let i = start + 1; i < end; i++) {
-      const c = indices[i];
-      const v = data[i];
-      let j = i - 1;
-      while (j >= start && indices[j] > c) {
-        indices[j + 1] = indices[j];
-        data[j + 1] = data[j];
-        j--;
-      }
-      indices[j + 1] = c;
-      data[j + 1] = v;
-    }
-    return;
-  }
-  const keys = indices.slice(start, end);
-  const values = data.slice(start, end);
-  const order = Array.from(keys.keys()).sort((a, b) => keys[a] - keys[b]);
-  for (let k = 0; k < order.length; k++) {
-    indices[start + k] = keys[order[k]];
-    data[start + k] = values[order[k]];
-  }
 }
