@@ -38,16 +38,17 @@ export function csrFromEntries(
       const slice = Array.from(order.subarray(start, end));
       slice.sort((a, b) => cols[a] - cols[b] || a - b);
       order.set(slice, start);
-    }
-    for (let s = start + 1; s < end; s++) {
-      const e = order[s];
-      const c = cols[e];
-      let t = s - 1;
-      while (t >= start && cols[order[t]] > c) {
-        order[t + 1] = order[t];
-        t--;
+    } else {
+      for (let s = start + 1; s < end; s++) {
+        const e = order[s];
+        const c = cols[e];
+        let t = s - 1;
+        while (t >= start && cols[order[t]] > c) {
+          order[t + 1] = order[t];
+          t--;
+        }
+        order[t + 1] = e;
       }
-      order[t + 1] = e;
     }
     for (let s = start; s < end; s++) {
       const e = order[s];
