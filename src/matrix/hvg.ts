@@ -33,6 +33,13 @@ export function emptyGeneMoments(nCols: number): GeneMoments {
   };
 }
 
+/** Refuses moments that are not one entry per column of an nCols-column matrix. */
+export function checkMoments(moments: GeneMoments, nCols: number, field: string): void {
+  if (moments.sum.length !== nCols) {
+    throw invalidParameter(field, `are for ${moments.sum.length} genes, the matrix has ${nCols}`);
+  }
+}
+
 export interface HvgResult {
   /** 1 for selected genes, one entry per column. */
   mask: Uint8Array;
@@ -74,12 +81,7 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
     throw new ScgraphError('empty-result', `gene variances need at least 2 cells, got ${n}`);
   }
 
-  if (moments && moments.sum.length !== nGenes) {
-    throw invalidParameter(
-      'moments',
-      `are for ${moments.sum.length} genes, the matrix has ${nGenes}`,
-    );
-  }
+  if (moments) checkMoments(moments, nGenes, 'moments');
   const { mean, variance, stored } = meanVarianceExpm1(Xlog, moments ?? expm1Moments(Xlog));
   const means = new Float64Array(nGenes);
   const dispersions = new Float64Array(nGenes);
@@ -105,9 +107,16 @@ export function highlyVariableGenes(Xlog: CsrMatrix, options: HvgOptions = {}): 
   return { mask, indices, means, dispersions, dispersionsNorm, selectedNnz };
 }
 
-/** One pass over X's stored values summing their expm1 moments per column. */
-export function expm1Moments(X: CsrMatrix): GeneMoments {
+/**
+ * One pass over X's stored values summing their expm1 moments per column,
+ * added into `into` (new zeroed moments by default), which is returned.
+ */
+export function expm1Moments(
+  X: CsrMatrix,
+  into: GeneMoments = emptyGeneMoments(X.nCols),
+): GeneMoments {
   const { nRows: n, nCols, indptr, indices, data } = X;
+  checkMoments(into, nCols, 'moments');
   const end = indptr[n];
   // A cell's log values repeat (they come from a few small counts), so expm1 is
   // remembered in a direct-mapped table keyed by the value itself: same results,
@@ -132,24 +141,8 @@ export function expm1Moments(X: CsrMatrix): GeneMoments {
     acc[c + 1] += v * v;
     acc[c + 2]++;
   }
-  const moments = emptyGeneMoments(nCols);
-  addInterleaved(moments, acc);
-  return moments;
-}
-
-/** Adds `more` into `moments`, gene by gene. */
-export function addMoments(moments: GeneMoments, more: GeneMoments): void {
-  if (more.sum.length !== moments.sum.length) {
-    throw invalidParameter(
-      'moments',
-      `are for ${more.sum.length} genes, not ${moments.sum.length}`,
-    );
-  }
-  for (let c = 0; c < moments.sum.length; c++) {
-    moments.sum[c] += more.sum[c];
-    moments.squares[c] += more.squares[c];
-    moments.stored[c] += more.stored[c];
-  }
+  addInterleaved(into, acc);
+  return into;
 }
 
 /** Adds sums kept side by side per gene (sum, squares, stored) into `moments`. */

@@ -1,6 +1,6 @@
 import { invalidParameter } from '../errors.ts';
 import type { CsrMatrix } from './csr.ts';
-import { addInterleaved, addMoments, expm1Moments, type GeneMoments } from './hvg.ts';
+import { addInterleaved, checkMoments, expm1Moments, type GeneMoments } from './hvg.ts';
 
 /**
  * How expression values become the log-scale matrix the later steps use:
@@ -42,12 +42,7 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
     throw invalidParameter('target_sum', `must be a positive number, got ${targetSum}`);
   }
   const { nRows, indptr, indices, data } = X;
-  if (momentsInto && momentsInto.sum.length !== X.nCols) {
-    throw invalidParameter(
-      'momentsInto',
-      `are for ${momentsInto.sum.length} genes, the matrix has ${X.nCols}`,
-    );
-  }
+  if (momentsInto) checkMoments(momentsInto, X.nCols, 'momentsInto');
   const out = inPlace ? data : new Float32Array(data.length);
   // A cell's counts repeat a few small values (1, 2, 3, ...). When every count of a
   // cell is a whole number up to TABLE_MAX, log1p(count · scale) is computed once
@@ -159,6 +154,6 @@ export function transformExpression(
     default:
       throw invalidParameter('transform', `unknown transform '${transform as string}'`);
   }
-  if (momentsInto) addMoments(momentsInto, expm1Moments(out));
+  if (momentsInto) expm1Moments(out, momentsInto);
   return out;
 }
