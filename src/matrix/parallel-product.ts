@@ -6,7 +6,7 @@ import {
   type Worker,
 } from 'node:worker_threads';
 import type { CsrMatrix } from './csr.ts';
-import { type SharedRows, sharedRows, startEvalWorker } from './shared-rows.ts';
+import { sharedRows, startEvalWorker } from './shared-rows.ts';
 import { csrTimesDense } from './sparse-products.ts';
 
 export interface ParallelProductOptions {
@@ -48,8 +48,7 @@ export function csrTimesDenseParallel(
 
   let mid = 0;
   while (mid < n && X.indptr[mid] < stored / 2) mid++;
-  // This thread's half reads X in place; the worker's half is copied to shared memory.
-  const own: CsrMatrix = { ...X, nRows: mid, indptr: X.indptr.subarray(0, mid + 1) };
+  // The worker's half is copied to shared memory; this thread reads X in place.
   const rest = sharedRows(X, mid, n);
   const restOut = new Float64Array(new SharedArrayBuffer((n - mid) * k * 8));
   const sharedB = new Float64Array(new SharedArrayBuffer(B.length * 8));
@@ -71,7 +70,7 @@ export function csrTimesDenseParallel(
       },
       channel.port2,
     );
-    csrTimesDense(own, B, k, out.subarray(0, mid * k));
+    csrTimesDense(rowsOf(X, 0, mid), B, k, out.subarray(0, mid * k));
     if (options.waitForWorker) {
       for (let waited = 0; Atomics.load(state, 0) === PENDING; waited++) {
         if (waited >= 30)
@@ -80,13 +79,13 @@ export function csrTimesDenseParallel(
       }
     }
     if (Atomics.compareExchange(state, 0, PENDING, TAKEN) === PENDING) {
-      csrTimesDense(csrOfShared(rest, X.nCols), B, k, restOut);
-    } else {
-      while (Atomics.load(state, 0) === TAKEN) Atomics.wait(state, 0, TAKEN, 1000);
-      if (Atomics.load(state, 0) === FAILED) {
-        const reason = receiveMessageOnPort(port)?.message ?? 'no message';
-        throw new Error(`csrTimesDenseParallel: the worker failed: ${reason}`);
-      }
+      csrTimesDense(rowsOf(X, mid, n), B, k, out.subarray(mid * k));
+      return out;
+    }
+    while (Atomics.load(state, 0) === TAKEN) Atomics.wait(state, 0, TAKEN, 1000);
+    if (Atomics.load(state, 0) === FAILED) {
+      const reason = receiveMessageOnPort(port)?.message ?? 'no message';
+      throw new Error(`csrTimesDenseParallel: the worker failed: ${reason}`);
     }
     out.set(restOut, mid * k);
     return out;
@@ -96,15 +95,9 @@ export function csrTimesDenseParallel(
   }
 }
 
-/** The shared rows as a CsrMatrix over `nCols` columns (views, no copy). */
-function csrOfShared(r: SharedRows, nCols: number): CsrMatrix {
-  return {
-    nRows: r.rows,
-    nCols,
-    indptr: new Float64Array(r.indptr),
-    indices: new Int32Array(r.indices),
-    data: new Float32Array(r.data),
-  };
+/** Rows first..last−1 of X as a matrix viewing X's arrays (indptr keeps X's offsets). */
+function rowsOf(X: CsrMatrix, first: number, last: number): CsrMatrix {
+  return { ...X, nRows: last - first, indptr: X.indptr.subarray(first, last + 1) };
 }
 
 /*
