@@ -17,6 +17,7 @@ import h5wasm from 'h5wasm/node';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import type { CsrMatrix } from '../matrix/csr.ts';
 import { sortRowByColumn } from '../matrix/csr-ops.ts';
+import { allocate } from '../matrix/row-blocks.ts';
 
 export type { Dataset, Group, H5File };
 
@@ -290,14 +291,14 @@ export function readFloat64(ds: Dataset, start = 0, end = shapeOf(ds)[0] ?? 1): 
   return readInto(ds, new Float64Array((end - start) * rowWidth(ds)), start, end);
 }
 
-/** A whole numeric dataset (or range) as Float32Array, read in slices. */
+/** A whole numeric dataset (or range) as Float32Array, read in slices (shared memory when large). */
 export function readFloat32(ds: Dataset, start = 0, end = shapeOf(ds)[0] ?? 1): Float32Array {
-  return readInto(ds, new Float32Array((end - start) * rowWidth(ds)), start, end);
+  return readInto(ds, allocate(Float32Array, (end - start) * rowWidth(ds)), start, end);
 }
 
-/** A whole integer dataset (or range) as Int32Array, read in slices. */
+/** A whole integer dataset (or range) as Int32Array, read in slices (shared memory when large). */
 export function readInt32(ds: Dataset, start = 0, end = shapeOf(ds)[0] ?? 1): Int32Array {
-  return readInto(ds, new Int32Array((end - start) * rowWidth(ds)), start, end);
+  return readInto(ds, allocate(Int32Array, (end - start) * rowWidth(ds)), start, end);
 }
 
 /**
@@ -531,8 +532,8 @@ export function transposeCompressed(
   for (let r = 0; r < nMinor; r++) counts[r + 1] += counts[r];
   const outIndptr = Float64Array.from(counts);
   const next = counts;
-  const outIndices = new Int32Array(indices.length);
-  const outData = new Float32Array(indices.length);
+  const outIndices = allocate(Int32Array, indices.length);
+  const outData = allocate(Float32Array, indices.length);
   for (let major = 0; major < nMajor; major++) {
     for (let k = indptr[major]; k < indptr[major + 1]; k++) {
       const row = indices[k];

@@ -1,6 +1,15 @@
 import { invalidParameter } from '../errors.ts';
 import type { CsrMatrix } from './csr.ts';
 import { addInterleaved, checkMoments, expm1Moments, type GeneMoments } from './hvg.ts';
+import {
+  allocate,
+  type BlockArray,
+  inSharedMemory,
+  isShared,
+  rowBlockBounds,
+  rowBlockCount,
+  runRowBlocks,
+} from './row-blocks.ts';
 
 /**
  * How expression values become the log-scale matrix the later steps use:
@@ -26,6 +35,11 @@ export interface NormalizeOptions {
    * them for every transform (by a separate scan where the transform has none).
    */
   momentsInto?: GeneMoments;
+  /**
+   * Threads for a large matrix in shared memory (default: available cores);
+   * the result does not depend on it.
+   */
+  threads?: number;
 }
 
 /**
@@ -41,24 +55,78 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
   if (!(targetSum > 0 && Number.isFinite(targetSum))) {
     throw invalidParameter('target_sum', `must be a positive number, got ${targetSum}`);
   }
-  const { nRows, indptr, indices, data } = X;
-  if (momentsInto) checkMoments(momentsInto, X.nCols, 'momentsInto');
-  const out = inPlace ? data : new Float32Array(data.length);
-  // A cell's counts repeat a few small values (1, 2, 3, ...). When every count of a
-  // cell is a whole number up to TABLE_MAX, log1p(count · scale) is computed once
-  // per value 0..max into a table; otherwise it is remembered in a small
-  // direct-mapped table as it comes. Either way the same calls on the same
-  // arguments, about a tenth as many of them on UMI data. Both tables also keep
-  // expm1 of the float32 result, the value the moments sum (as expm1Moments would).
-  const tableLog = new Float64Array(TABLE_MAX + 1);
-  const tableExpm1 = new Float64Array(TABLE_MAX + 1);
-  const memoRow = new Int32Array(MEMO_SLOTS).fill(-1);
-  const memoKey = new Float64Array(MEMO_SLOTS);
-  const memoValue = new Float64Array(MEMO_SLOTS);
-  const memoExpm1 = new Float64Array(MEMO_SLOTS);
-  // The three sums of a gene side by side: one cache line per stored value, not three.
-  const acc = momentsInto ? new Float64Array(3 * X.nCols) : undefined;
-  for (let r = 0; r < nRows; r++) {
+  const { nRows, nCols, indptr, indices, data } = X;
+  if (momentsInto) checkMoments(momentsInto, nCols, 'momentsInto');
+  // Rows split into blocks (by the matrix alone) that worker threads can take
+  // when the matrix lies in shared memory; each block sums its own moments.
+  const blocks = rowBlockCount(indptr[nRows]);
+  const parallel = blocks > 1 && isShared(data) && isShared(indices);
+  const out = inPlace ? data : allocate(Float32Array, data.length, parallel);
+  const acc = allocate(Float64Array, momentsInto ? blocks * 3 * nCols : 0, parallel);
+  runRowBlocks(
+    'normalizeTotalLog1p',
+    normalizeRows,
+    { indptr: parallel ? inSharedMemory(indptr) : indptr, indices, data, out, acc },
+    rowBlockBounds(indptr, nRows, blocks),
+    {
+      targetSum,
+      nCols,
+      moments: momentsInto !== undefined,
+      tableMax: TABLE_MAX,
+      memoSlots: MEMO_SLOTS,
+    },
+    { threads: parallel ? options.threads : 1 },
+  );
+  if (momentsInto) {
+    for (let b = 0; b < blocks; b++) {
+      addInterleaved(momentsInto, acc.subarray(b * 3 * nCols, (b + 1) * 3 * nCols));
+    }
+  }
+  return { ...X, data: out };
+}
+
+interface NormalizeRowsParams {
+  targetSum: number;
+  nCols: number;
+  moments: boolean;
+  tableMax: number;
+  memoSlots: number;
+}
+
+/**
+ * normalize_total + log1p of rows first..last−1 into `out`, and, with
+ * `moments`, their expm1 moments into block `block`'s part of `acc` (gene c's
+ * sum, sum of squares and count at 3c..3c+2). A cell's counts repeat a few
+ * small values (1, 2, 3, ...). When every count of a cell is a whole number up
+ * to tableMax, log1p(count · scale) is computed once per value 0..max into a
+ * table; otherwise it is remembered in a small direct-mapped table as it comes.
+ * Either way the same calls on the same arguments, about a tenth as many of
+ * them on UMI data. Both tables also keep expm1 of the float32 result, the
+ * value the moments sum (as expm1Moments would). Runs in workers as is
+ * (runRowBlocks), so it uses nothing from outside its parameters.
+ */
+function normalizeRows(
+  a: Record<string, BlockArray>,
+  block: number,
+  first: number,
+  last: number,
+  params: NormalizeRowsParams,
+): void {
+  const indptr = a.indptr as Float64Array;
+  const indices = a.indices as Int32Array;
+  const data = a.data as Float32Array;
+  const out = a.out as Float32Array;
+  const { targetSum, tableMax, memoSlots } = params;
+  const acc = params.moments ? (a.acc as Float64Array) : undefined;
+  const base = block * 3 * params.nCols;
+  const mask = memoSlots - 1;
+  const tableLog = new Float64Array(tableMax + 1);
+  const tableExpm1 = new Float64Array(tableMax + 1);
+  const memoRow = new Int32Array(memoSlots).fill(-1);
+  const memoKey = new Float64Array(memoSlots);
+  const memoValue = new Float64Array(memoSlots);
+  const memoExpm1 = new Float64Array(memoSlots);
+  for (let r = first; r < last; r++) {
     const start = indptr[r];
     const end = indptr[r + 1];
     let total = 0;
@@ -72,7 +140,7 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
     }
     // scanpy divides empty cells by 1 instead of 0, which leaves them at zero.
     const scale = total === 0 ? 1 : targetSum / total;
-    if (fractions === 0 && max <= TABLE_MAX) {
+    if (fractions === 0 && max <= tableMax) {
       for (let v = 0; v <= max; v++) {
         const y = Math.log1p(v * scale);
         tableLog[v] = y;
@@ -83,7 +151,7 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
           const v = data[p] | 0;
           out[p] = tableLog[v];
           const e = tableExpm1[v];
-          const c = 3 * indices[p];
+          const c = base + 3 * indices[p];
           acc[c] += e;
           acc[c + 1] += e * e;
           acc[c + 2]++;
@@ -95,7 +163,7 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
     }
     for (let p = start; p < end; p++) {
       const v = data[p];
-      const slot = (v | 0) & MEMO_MASK;
+      const slot = (v | 0) & mask;
       if (memoRow[slot] !== r || memoKey[slot] !== v) {
         const y = Math.log1p(v * scale);
         memoRow[slot] = r;
@@ -106,22 +174,19 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
       out[p] = memoValue[slot];
       if (acc) {
         const e = memoExpm1[slot];
-        const c = 3 * indices[p];
+        const c = base + 3 * indices[p];
         acc[c] += e;
         acc[c + 1] += e * e;
         acc[c + 2]++;
       }
     }
   }
-  if (momentsInto && acc) addInterleaved(momentsInto, acc);
-  return { ...X, data: out };
 }
 
 /** Largest count the per-cell table covers; a cell with a larger one uses the memo. */
 const TABLE_MAX = 255;
-/** Slots of the per-cell log1p memo: counts up to 63 each get their own. */
+/** Slots of the per-cell log1p memo (a power of two): counts up to 63 each get their own. */
 const MEMO_SLOTS = 64;
-const MEMO_MASK = MEMO_SLOTS - 1;
 
 /** log(1 + x) of every stored value, for inputs that are already depth-normalized. */
 export function log1pOnly(
