@@ -1,5 +1,14 @@
 import { invalidInput } from '../errors.ts';
 import type { CsrMatrix } from './csr.ts';
+import {
+  allocate,
+  type BlockArray,
+  inSharedMemory,
+  isShared,
+  rowBlockBounds,
+  rowBlockCount,
+  runRowBlocks,
+} from './row-blocks.ts';
 
 export interface CheckValuesOptions {
   /** The file the matrix came from, as the user named it. */
@@ -22,18 +31,26 @@ export interface CheckValuesOptions {
 export function checkValues(X: CsrMatrix, options: CheckValuesOptions): void {
   const { file, allowNegative = false } = options;
   const { indptr, data } = X;
+  const blocks = rowBlockCount(indptr[X.nRows]);
+  const parallel = blocks > 1 && isShared(data);
+  // Per block: non-finite count, first non-finite position, negative count, first negative.
+  const found = allocate(Float64Array, 4 * blocks, parallel);
+  runRowBlocks(
+    'checkValues',
+    countBadValues,
+    { indptr: parallel ? inSharedMemory(indptr) : indptr, data, found },
+    rowBlockBounds(indptr, X.nRows, blocks),
+    { allowNegative },
+  );
   let nonFinite = 0;
   let firstNonFinite = -1;
   let negative = 0;
   let firstNegative = -1;
-  const end = indptr[X.nRows];
-  for (let p = 0; p < end; p++) {
-    const v = data[p];
-    if (!Number.isFinite(v)) {
-      if (nonFinite++ === 0) firstNonFinite = p;
-    } else if (v < 0 && !allowNegative) {
-      if (negative++ === 0) firstNegative = p;
-    }
+  for (let b = 0; b < blocks; b++) {
+    if (found[4 * b] > 0 && nonFinite === 0) firstNonFinite = found[4 * b + 1];
+    if (found[4 * b + 2] > 0 && negative === 0) firstNegative = found[4 * b + 3];
+    nonFinite += found[4 * b];
+    negative += found[4 * b + 2];
   }
   if (nonFinite > 0) {
     throw invalidInput(
@@ -52,6 +69,34 @@ export function checkValues(X: CsrMatrix, options: CheckValuesOptions): void {
       { field: options.matrixName, found: String(data[firstNegative]) },
     );
   }
+}
+
+/** Counts the bad values of rows first..last−1 into `found` (runs in workers as is). */
+function countBadValues(
+  a: Record<string, BlockArray>,
+  block: number,
+  first: number,
+  last: number,
+  params: { allowNegative: boolean },
+): void {
+  const { indptr, data, found } = a;
+  let nonFinite = 0;
+  let firstNonFinite = -1;
+  let negative = 0;
+  let firstNegative = -1;
+  const end = indptr[last];
+  for (let p = indptr[first]; p < end; p++) {
+    const v = data[p];
+    if (!Number.isFinite(v)) {
+      if (nonFinite++ === 0) firstNonFinite = p;
+    } else if (v < 0 && !params.allowNegative) {
+      if (negative++ === 0) firstNegative = p;
+    }
+  }
+  found[4 * block] = nonFinite;
+  found[4 * block + 1] = firstNonFinite;
+  found[4 * block + 2] = negative;
+  found[4 * block + 3] = firstNegative;
 }
 
 /** "value V at cell C (row r), gene G (column c)" for stored position p. */

@@ -1,6 +1,15 @@
 import { invalidParameter, ScgraphError } from '../errors.ts';
 import type { CsrMatrix } from './csr.ts';
 import { sortRowByColumn } from './csr-ops.ts';
+import {
+  allocate,
+  type BlockArray,
+  inSharedMemory,
+  isShared,
+  rowBlockBounds,
+  rowBlockCount,
+  runRowBlocks,
+} from './row-blocks.ts';
 
 export interface QcOptions {
   /** Keep cells with at least this many genes detected (value > 0). Default 1. */
@@ -66,34 +75,43 @@ export function qcFilter(X: CsrMatrix, options: QcOptions = {}): QcResult {
   }
 
   const { nRows, nCols, indptr, indices, data } = X;
-  const nGenesPerCell = new Int32Array(nRows);
-  const totalPerCell = new Float64Array(nRows);
-  const mitoFraction = mitoGenes ? new Float64Array(nRows) : undefined;
+  // Per-cell sums in row blocks that worker threads can take when the matrix
+  // lies in shared memory; each block counts cells per gene on its own, and the
+  // counts (integers) add up to the same whatever the blocks.
+  const blocks = rowBlockCount(indptr[nRows]);
+  const parallel = blocks > 1 && isShared(data) && isShared(indices);
+  const nGenesPerCell = allocate(Int32Array, nRows, parallel);
+  const totalPerCell = allocate(Float64Array, nRows, parallel);
+  const mitoFraction = mitoGenes ? allocate(Float64Array, nRows, parallel) : undefined;
+  const blockCellsPerGene = allocate(Int32Array, blocks * nCols, parallel);
+  const share = <T extends BlockArray>(a: T): T => (parallel ? inSharedMemory(a) : a);
+  runRowBlocks(
+    'qcFilter',
+    qcRows,
+    {
+      indptr: share(indptr),
+      indices,
+      data,
+      mito: share(mitoGenes ?? new Uint8Array(0)),
+      nGenes: nGenesPerCell,
+      totals: totalPerCell,
+      mitoFraction: mitoFraction ?? new Float64Array(0),
+      cellsPerGene: blockCellsPerGene,
+    },
+    rowBlockBounds(indptr, nRows, blocks),
+    { nCols, mito: mitoGenes !== undefined },
+  );
+  // Counted over every cell, then the removed cells taken back out: one scan of
+  // the matrix instead of two (removed cells are usually few).
+  const cellsPerGene = blockCellsPerGene.slice(0, nCols);
+  for (let b = 1; b < blocks; b++) {
+    for (let g = 0; g < nCols; g++) cellsPerGene[g] += blockCellsPerGene[b * nCols + g];
+  }
   const cellMask = new Uint8Array(nRows);
-  // Counted over every cell in the same pass, then the removed cells taken back out:
-  // one scan of the matrix instead of two (removed cells are usually few).
-  const cellsPerGene = new Int32Array(nCols);
   let removedMinGenes = 0;
   let removedMito = 0;
   for (let r = 0; r < nRows; r++) {
-    let detected = 0;
-    let total = 0;
-    let mito = 0;
-    const end = indptr[r + 1];
-    for (let p = indptr[r]; p < end; p++) {
-      const v = data[p];
-      const c = indices[p];
-      if (v > 0) {
-        detected++;
-        cellsPerGene[c]++;
-      }
-      total += v;
-      if (mitoGenes?.[c]) mito += v;
-    }
-    nGenesPerCell[r] = detected;
-    totalPerCell[r] = total;
-    if (mitoFraction) mitoFraction[r] = total > 0 ? mito / total : 0;
-    if (detected < minGenes) removedMinGenes++;
+    if (nGenesPerCell[r] < minGenes) removedMinGenes++;
     else if (maxMitoFraction !== undefined && mitoFraction && mitoFraction[r] > maxMitoFraction)
       removedMito++;
     else cellMask[r] = 1;
@@ -133,6 +151,52 @@ export function qcFilter(X: CsrMatrix, options: QcOptions = {}): QcResult {
     );
   }
   return { cellMask, geneMask, nGenesPerCell, totalPerCell, mitoFraction, report };
+}
+
+/**
+ * Genes detected, total and mitochondrial share of rows first..last−1, and
+ * their cells per gene into block `block`'s part of `cellsPerGene` (runs in
+ * workers as is: runRowBlocks).
+ */
+function qcRows(
+  a: Record<string, BlockArray>,
+  block: number,
+  first: number,
+  last: number,
+  params: { nCols: number; mito: boolean },
+): void {
+  const { indptr, indices, data, mito, nGenes, totals, mitoFraction } = a;
+  const cellsPerGene = a.cellsPerGene.subarray(block * params.nCols, (block + 1) * params.nCols);
+  for (let r = first; r < last; r++) {
+    let detected = 0;
+    let total = 0;
+    let inMito = 0;
+    const end = indptr[r + 1];
+    if (params.mito) {
+      for (let p = indptr[r]; p < end; p++) {
+        const v = data[p];
+        const c = indices[p];
+        if (v > 0) {
+          detected++;
+          cellsPerGene[c]++;
+        }
+        total += v;
+        if (mito[c]) inMito += v;
+      }
+      mitoFraction[r] = total > 0 ? inMito / total : 0;
+    } else {
+      for (let p = indptr[r]; p < end; p++) {
+        const v = data[p];
+        if (v > 0) {
+          detected++;
+          cellsPerGene[indices[p]]++;
+        }
+        total += v;
+      }
+    }
+    nGenes[r] = detected;
+    totals[r] = total;
+  }
 }
 
 function checkCount(name: string, value: number): void {
@@ -195,6 +259,10 @@ export function subsetCsr(
     }
   }
 
+  const blocks = rowBlockCount(X.indptr[X.nRows]);
+  if (!rowIdx && newCol && ascending && blocks > 1 && isShared(X.data) && isShared(X.indices)) {
+    return subsetColumnsShared(X, newCol, nCols, blocks, nnz);
+  }
   const indptr = new Float64Array(nRows + 1);
   if (nnz === undefined) {
     for (let i = 0; i < nRows; i++) {
@@ -228,6 +296,80 @@ export function subsetCsr(
   }
   if (q !== total) throw new RangeError(`subsetCsr: ${q} stored values, nnz=${total} given`);
   return { nRows, nCols, indptr, indices, data };
+}
+
+/**
+ * subsetCsr's columns-only case for a large matrix in shared memory, on
+ * worker threads: one pass counts each row's kept values, the next copies
+ * them, each over row blocks. The result lies in shared memory too and is the
+ * same, value for value, as the one-thread path's.
+ */
+function subsetColumnsShared(
+  X: CsrMatrix,
+  newCol: Int32Array,
+  nCols: number,
+  blocks: number,
+  nnz: number | undefined,
+): CsrMatrix {
+  const { nRows } = X;
+  const bounds = rowBlockBounds(X.indptr, nRows, blocks);
+  const sharedIndptr = inSharedMemory(X.indptr);
+  const sharedNewCol = inSharedMemory(newCol);
+  const indptr = allocate(Float64Array, nRows + 1, true);
+  const arrays = { indptr: sharedIndptr, indices: X.indices, newCol: sharedNewCol, out: indptr };
+  runRowBlocks('subsetCsr', countKept, arrays, bounds, {});
+  // indptr[i + 1] holds row i's count: make it the running total.
+  for (let i = 0; i < nRows; i++) indptr[i + 1] += indptr[i];
+  const total = indptr[nRows];
+  if (nnz !== undefined && total !== nnz) {
+    throw new RangeError(`subsetCsr: ${total} stored values, nnz=${nnz} given`);
+  }
+  const indices = allocate(Int32Array, total, true);
+  const data = allocate(Float32Array, total, true);
+  runRowBlocks(
+    'subsetCsr',
+    copyKept,
+    { ...arrays, data: X.data, outIndices: indices, outData: data },
+    bounds,
+    {},
+  );
+  return { nRows, nCols, indptr, indices, data };
+}
+
+/** Kept values of each row first..last−1 into out[r + 1] (runs in workers as is). */
+function countKept(
+  a: Record<string, BlockArray>,
+  _block: number,
+  first: number,
+  last: number,
+): void {
+  const { indptr, indices, newCol, out } = a;
+  for (let r = first; r < last; r++) {
+    let count = 0;
+    const end = indptr[r + 1];
+    for (let p = indptr[r]; p < end; p++) if (newCol[indices[p]] >= 0) count++;
+    out[r + 1] = count;
+  }
+}
+
+/** Copies the kept values of rows first..last−1, renumbered (runs in workers as is). */
+function copyKept(
+  a: Record<string, BlockArray>,
+  _block: number,
+  first: number,
+  last: number,
+): void {
+  const { indptr, indices, data, newCol, out, outIndices, outData } = a;
+  for (let r = first; r < last; r++) {
+    let q = out[r];
+    const end = indptr[r + 1];
+    for (let p = indptr[r]; p < end; p++) {
+      const c = newCol[indices[p]];
+      if (c < 0) continue;
+      outIndices[q] = c;
+      outData[q++] = data[p];
+    }
+  }
 }
 
 /**
