@@ -6,7 +6,7 @@ import {
   type Worker,
 } from 'node:worker_threads';
 import type { CsrMatrix } from './csr.ts';
-import { sharedRows, startEvalWorker } from './shared-rows.ts';
+import { SHARED_ROWS_VIEWS, sharedRows, startEvalWorker } from './shared-rows.ts';
 
 export interface GramOptions {
   /**
@@ -41,8 +41,8 @@ const FAILED = 3;
  * equal work (a row with r stored values costs r(r+1)/2); each block's
  * partial triangle is computed by `gramRows` and the partials are summed in
  * block order. With more than one thread, worker threads take blocks too:
- * each gets a copy of its blocks' rows in shared memory (the only copy
- * made), and this thread takes any block a worker has not started once its
+ * each reads its blocks' rows in shared memory (X's own arrays when they lie
+ * there, else a copy of those rows), and this thread takes any block a worker has not started once its
  * own are done, so a worker that never starts costs time, not the result. An
  * error in a worker is thrown here.
  */
@@ -227,13 +227,14 @@ const WORKER_SOURCE = `
 const { workerData: w } = require('node:worker_threads');
 const __name = (f) => f;
 const gramRows = ${gramRows.toString()};
+const views = ${SHARED_ROWS_VIEWS};
 const state = new Int32Array(w.state);
 for (const job of w.jobs) {
   if (Atomics.compareExchange(state, job.block, ${PENDING}, ${TAKEN}) !== ${PENDING}) continue;
   let outcome = ${DONE};
   try {
-    gramRows(new Float64Array(job.indptr), new Int32Array(job.indices), new Float32Array(job.data),
-      0, job.rows, w.m, new Float64Array(w.partials[job.block]));
+    const r = views(job);
+    gramRows(r.indptr, r.indices, r.data, 0, job.rows, w.m, new Float64Array(w.partials[job.block]));
   } catch (err) {
     w.errors.postMessage(String((err && err.stack) || err));
     outcome = ${FAILED};

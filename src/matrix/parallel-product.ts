@@ -6,7 +6,7 @@ import {
   type Worker,
 } from 'node:worker_threads';
 import type { CsrMatrix } from './csr.ts';
-import { sharedRows, startEvalWorker } from './shared-rows.ts';
+import { SHARED_ROWS_VIEWS, sharedRows, startEvalWorker } from './shared-rows.ts';
 import { csrTimesDense } from './sparse-products.ts';
 
 export interface ParallelProductOptions {
@@ -48,7 +48,7 @@ export function csrTimesDenseParallel(
 
   let mid = 0;
   while (mid < n && X.indptr[mid] < stored / 2) mid++;
-  // The worker's half is copied to shared memory; this thread reads X in place.
+  // The worker's half is in shared memory (copied there unless X is); this thread reads X in place.
   const rest = sharedRows(X, mid, n);
   const restOut = new Float64Array(new SharedArrayBuffer((n - mid) * k * 8));
   const sharedB = new Float64Array(new SharedArrayBuffer(B.length * 8));
@@ -110,13 +110,12 @@ const WORKER_SOURCE = `
 const { workerData: w } = require('node:worker_threads');
 const __name = (f) => f;
 const csrTimesDense = ${csrTimesDense.toString()};
+const views = ${SHARED_ROWS_VIEWS};
 const state = new Int32Array(w.state);
 if (Atomics.compareExchange(state, 0, ${PENDING}, ${TAKEN}) === ${PENDING}) {
   let outcome = ${DONE};
   try {
-    const r = w.rows;
-    const X = { nRows: r.rows, nCols: w.nCols, indptr: new Float64Array(r.indptr),
-      indices: new Int32Array(r.indices), data: new Float32Array(r.data) };
+    const X = { nRows: w.rows.rows, nCols: w.nCols, ...views(w.rows) };
     csrTimesDense(X, new Float64Array(w.b), w.k, new Float64Array(w.out));
   } catch (err) {
     w.errors.postMessage(String((err && err.stack) || err));
