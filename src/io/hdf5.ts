@@ -17,7 +17,15 @@ import h5wasm from 'h5wasm/node';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import type { CsrMatrix } from '../matrix/csr.ts';
 import { sortRowByColumn } from '../matrix/csr-ops.ts';
-import { allocate } from '../matrix/row-blocks.ts';
+import {
+  allocate,
+  type BlockArray,
+  inSharedMemory,
+  isShared,
+  rowBlockBounds,
+  rowBlockCount,
+  runRowBlocks,
+} from '../matrix/row-blocks.ts';
 
 export type { Dataset, Group, H5File };
 
@@ -474,24 +482,60 @@ function outOfRange(file: string, field: string, index: number, bound: number): 
 
 /**
  * Checks every column index of a CSR matrix against nCols (as one unsigned
- * comparison) and returns the rows whose indices are not strictly ascending.
+ * comparison) and returns the rows whose indices are not strictly ascending,
+ * over row blocks (on worker threads when the matrix lies in shared memory).
+ * An index out of range is reported at its first position in row order.
  */
 function checkRows(csr: CsrMatrix, file: string, field: string): number[] {
   const { nRows, nCols, indptr, indices } = csr;
-  const unsorted: number[] = [];
-  for (let r = 0; r < nRows; r++) {
+  const blocks = rowBlockCount(indptr[nRows]);
+  const parallel = blocks > 1 && isShared(indices);
+  const unsorted = allocate(Uint8Array, nRows, parallel);
+  const outside = allocate(Float64Array, blocks, parallel);
+  runRowBlocks(
+    'checkRows',
+    checkRowBlock,
+    { indptr: parallel ? inSharedMemory(indptr) : indptr, indices, unsorted, outside },
+    rowBlockBounds(indptr, nRows, blocks),
+    { nCols },
+  );
+  for (let b = 0; b < blocks; b++) {
+    if (outside[b] >= 0) throw outOfRange(file, field, indices[outside[b]], nCols);
+  }
+  const rows: number[] = [];
+  for (let r = 0; r < nRows; r++) if (unsorted[r]) rows.push(r);
+  return rows;
+}
+
+/**
+ * Marks the rows first..last−1 whose indices do not ascend, and records the
+ * block's first index out of range (−1 for none); runs in workers as is.
+ */
+function checkRowBlock(
+  a: Record<string, BlockArray>,
+  block: number,
+  first: number,
+  last: number,
+  params: { nCols: number },
+): void {
+  const { indptr, indices, unsorted, outside } = a;
+  const { nCols } = params;
+  outside[block] = -1;
+  for (let r = first; r < last; r++) {
     const end = indptr[r + 1];
     let previous = -1;
     let sorted = true;
     for (let k = indptr[r]; k < end; k++) {
       const c = indices[k];
-      if (c >>> 0 >= nCols) throw outOfRange(file, field, c, nCols);
+      if (c >>> 0 >= nCols) {
+        outside[block] = k;
+        return;
+      }
       if (c <= previous) sorted = false;
       previous = c;
     }
-    if (!sorted) unsorted.push(r);
+    if (!sorted) unsorted[r] = 1;
   }
-  return unsorted;
 }
 
 function checkPointers(

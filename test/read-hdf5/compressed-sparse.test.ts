@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import h5wasm from 'h5wasm/node';
 import { readCompressedSparse, withHdf5 } from '../../src/io/hdf5.ts';
 import type { CsrMatrix } from '../../src/matrix/csr.ts';
+import { isShared, rowBlockTesting } from '../../src/matrix/row-blocks.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'scgraph-sparse-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -82,5 +83,40 @@ describe('readCompressedSparse', () => {
     await assert.rejects(read(repeated, 'csc', 2, 3), /row 1 stores column 0 twice/);
     const outside = await sparseFile([0, 1, 1, 1], [5], [1]);
     await assert.rejects(read(outside, 'csc', 2, 3), /index 5 out of range \[0, 2\)/);
+  });
+
+  it('checks and sorts a matrix large enough for row blocks on worker threads the same way', async () => {
+    // 4,200 rows of 1,000 values (4.2M: four row blocks), columns 0, 2, 4, ... ascending.
+    const nRows = 4200;
+    const perRow = 1000;
+    const indptr = Array.from({ length: nRows + 1 }, (_, r) => r * perRow);
+    const indices = new Int32Array(nRows * perRow);
+    const data = new Float32Array(nRows * perRow);
+    for (let p = 0; p < indices.length; p++) {
+      indices[p] = 2 * (p % perRow);
+      data[p] = p % 7;
+    }
+    // Row 3500 (a worker's block) stored with its first two columns swapped.
+    const at = 3500 * perRow;
+    [indices[at], indices[at + 1]] = [indices[at + 1], indices[at]];
+    [data[at], data[at + 1]] = [data[at + 1], data[at]];
+    const path = await sparseFile(indptr, Array.from(indices), Array.from(data));
+    rowBlockTesting.waitForWorkers = true;
+    try {
+      const m = await read(path, 'csr', nRows, 2 * perRow);
+      assert.ok(isShared(m.indices) && isShared(m.data));
+      assert.deepEqual(row(m, 3500).slice(0, 3), [
+        [0, at % 7],
+        [2, (at + 1) % 7],
+        [4, (at + 2) % 7],
+      ]);
+      // Out of range in rows 3900 and 4100 (both past the first blocks): the first is named.
+      indices[3900 * perRow + 5] = 99_999;
+      indices[4100 * perRow] = 77_777;
+      const outside = await sparseFile(indptr, Array.from(indices), Array.from(data));
+      await assert.rejects(read(outside, 'csr', nRows, 2 * perRow), /index 99999 out of range/);
+    } finally {
+      rowBlockTesting.waitForWorkers = false;
+    }
   });
 });
