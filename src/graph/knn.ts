@@ -15,6 +15,14 @@ import hnswlib from 'hnswlib-node';
 import { invalidParameter } from '../errors.ts';
 import type { DenseMatrix } from '../matrix/csr.ts';
 import { Random } from '../matrix/random.ts';
+import {
+  allocate,
+  type BlockArray,
+  inSharedMemory,
+  isShared,
+  ROW_BLOCKS,
+  runRowBlocks,
+} from '../matrix/row-blocks.ts';
 
 export type KnnMethod = 'auto' | 'exact' | 'hnsw';
 
@@ -159,7 +167,9 @@ export function knn(points: DenseMatrix, options: KnnOptions = {}): KnnResult {
   }
   const threshold = options.exactThreshold ?? KNN_DEFAULTS.exactThreshold;
   const useExact = method === 'exact' || (method === 'auto' && n < threshold);
-  const x = Float64Array.from(points.data);
+  // In shared memory when large, for the HNSW merge's worker threads.
+  const x = allocate(Float64Array, points.data.length);
+  x.set(points.data);
   if (useExact) return exactKnn(x, n, dim, k, options.onProgress);
   return hnswKnn(x, points.data, n, dim, k, options);
 }
@@ -188,6 +198,8 @@ function exactKnn(
   const sizes = new Int32Array(QUERY_BLOCK);
   const indices = new Int32Array(n * k);
   const distances = new Float32Array(n * k);
+  const scratchD = new Float64Array(Math.max(m, 1));
+  const scratchI = new Int32Array(Math.max(m, 1));
 
   for (let q0 = 0; q0 < n; q0 += QUERY_BLOCK) {
     const q1 = Math.min(n, q0 + QUERY_BLOCK);
@@ -216,7 +228,7 @@ function exactKnn(
     }
     for (let q = q0; q < q1; q++) {
       const h = (q - q0) * m;
-      writeRow(x, dim, q, k, heapI.subarray(h, h + m), m, indices, distances);
+      writeRow(x, dim, q, k, heapI.subarray(h, h + m), m, indices, distances, scratchD, scratchI);
     }
     onProgress?.(q1, n);
   }
@@ -274,14 +286,12 @@ function heapReplaceTop(
   hi[base + c] = i;
 }
 
-/** Scratch for writeRow, grown on demand (candidate lists are short: at most parts × k). */
-let scratchD = new Float64Array(64);
-let scratchI = new Int32Array(64);
-
 /**
  * Writes row q: self first, then the k-1 best of `cand[0..count)` by (true float64
- * distance, index). Recomputing from differences avoids the cancellation of the
- * norm formula. Candidates must not repeat and must not include q.
+ * distance, index), using `scratchD`/`scratchI` (at least `count` long).
+ * Recomputing from differences avoids the cancellation of the norm formula.
+ * Candidates must not repeat and must not include q. Sent to the merge's
+ * workers with `before` (runRowBlocks helpers), so it uses nothing else.
  */
 function writeRow(
   x: Float64Array,
@@ -292,11 +302,9 @@ function writeRow(
   count: number,
   indices: Int32Array,
   distances: Float32Array,
+  scratchD: Float64Array,
+  scratchI: Int32Array,
 ) {
-  if (scratchD.length < count) {
-    scratchD = new Float64Array(count);
-    scratchI = new Int32Array(count);
-  }
   const qo = q * dim;
   // Insertion sort: count is at most a few dozen.
   for (let j = 0; j < count; j++) {
@@ -323,6 +331,45 @@ function writeRow(
     distances[q * k + 1 + j] = Math.sqrt(scratchD[j]);
   }
 }
+
+/**
+ * The merge of the parts' candidates for rows order[first..last−1]: each
+ * row's candidates (parts are disjoint, so they never repeat) go through
+ * writeRow; a row with fewer than k − 1 (tiny or degenerate inputs) is
+ * marked in `short` for an exact search instead. Runs in workers as is.
+ */
+function mergeRows(
+  a: Record<string, BlockArray>,
+  _block: number,
+  first: number,
+  last: number,
+  params: { dim: number; k: number; parts: number },
+): void {
+  const x = a.x as Float64Array;
+  const { order, found, short } = a;
+  const { dim, k, parts } = params;
+  const width = parts * k;
+  const cand = new Int32Array(width);
+  const scratchD = new Float64Array(width);
+  const scratchI = new Int32Array(width);
+  for (let r = first; r < last; r++) {
+    const i = order[r];
+    let c = 0;
+    for (let e = i * width; e < (i + 1) * width; e++) {
+      const p = found[e];
+      if (p >= 0 && p !== i) cand[c++] = p;
+    }
+    if (c < k - 1) short[i] = 1;
+    else {
+      const indices = a.indices as Int32Array;
+      const distances = a.distances as Float32Array;
+      writeRow(x, dim, i, k, cand, c, indices, distances, scratchD, scratchI);
+    }
+  }
+}
+
+/** Rows from which the merge is cut into blocks that worker threads take. */
+const MERGE_BLOCK_MIN_ROWS = 20_000;
 
 function hnswKnn(
   x: Float64Array,
@@ -408,24 +455,29 @@ function hnswKnn(
     }
   }
 
-  // Merge: parts are disjoint, so the candidates of a row never repeat.
-  const indices = new Int32Array(n * k);
-  const distances = new Float32Array(n * k);
-  const cand = new Int32Array(parts * k);
-  // Rows in locality order: neighbouring rows share candidates, whose points stay in cache.
-  for (let r = 0; r < n; r++) {
-    const i = order[r];
-    let c = 0;
-    for (let e = i * parts * k; e < (i + 1) * parts * k; e++) {
-      const p = found[e];
-      if (p >= 0 && p !== i) cand[c++] = p;
-    }
-    if (c < k - 1) {
-      // Too few found (tiny or degenerate inputs): exact search for this row.
-      exactRow(x, n, dim, i, cand.subarray(0, k - 1));
-      c = k - 1;
-    }
-    writeRow(x, dim, i, k, cand, c, indices, distances);
+  // Merge, in locality order: neighbouring rows share candidates, whose points
+  // stay in cache. Rows are independent, so blocks on worker threads give the
+  // same result; x lies in shared memory when large (knn puts it there).
+  const parallel = n >= MERGE_BLOCK_MIN_ROWS && isShared(x);
+  const indices = allocate(Int32Array, n * k, parallel);
+  const distances = allocate(Float32Array, n * k, parallel);
+  const short = allocate(Uint8Array, n, parallel);
+  const blocks = parallel ? ROW_BLOCKS : 1;
+  runRowBlocks(
+    'knn merge',
+    mergeRows,
+    { x, order: parallel ? inSharedMemory(order) : order, found, indices, distances, short },
+    Array.from({ length: blocks + 1 }, (_, b) => Math.round((b * n) / blocks)),
+    { dim, k, parts },
+    { helpers: [writeRow, before], threads: parallel ? options.threads : 1 },
+  );
+  const cand = new Int32Array(k - 1);
+  const scratchD = new Float64Array(k - 1);
+  const scratchI = new Int32Array(k - 1);
+  for (let i = 0; i < n; i++) {
+    if (!short[i]) continue;
+    exactRow(x, n, dim, i, cand);
+    writeRow(x, dim, i, k, cand, k - 1, indices, distances, scratchD, scratchI);
   }
   onProgress?.(n, n);
   return { k, indices, distances, method: 'hnsw', params: { m, efConstruction, ef, parts } };

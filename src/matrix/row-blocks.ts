@@ -93,6 +93,11 @@ export interface RowBlockOptions {
   threads?: number;
   /** Wait for each worker to take its first block instead of taking it back (for tests). */
   waitForWorkers?: boolean;
+  /**
+   * Named functions the kernel calls, sent to workers with it; like the
+   * kernel, each may use only its parameters and the other helpers.
+   */
+  helpers?: readonly ((...args: never[]) => unknown)[];
 }
 
 // Block states in the shared state array.
@@ -147,7 +152,7 @@ export function runRowBlocks<P>(
       const channel = new MessageChannel();
       workers.push(
         startEvalWorker(
-          workerSource(kernel),
+          workerSource(kernel, options.helpers ?? []),
           { views, jobs, params, state: state.buffer },
           channel.port2,
         ),
@@ -190,10 +195,14 @@ export function runRowBlocks<P>(
  * back and marked. `__name` is the helper esbuild (tsx) inserts into compiled
  * functions to keep their names.
  */
-function workerSource(kernel: BlockKernel<never>): string {
+function workerSource(
+  kernel: BlockKernel<never>,
+  helpers: readonly ((...args: never[]) => unknown)[],
+): string {
   return `
 const { workerData: w } = require('node:worker_threads');
 const __name = (f) => f;
+${helpers.map((f) => `const ${f.name} = ${f.toString()};`).join('\n')}
 const kernel = ${kernel.toString()};
 const arrays = {};
 for (const v of w.views) arrays[v.key] = new globalThis[v.type](v.buffer, v.offset, v.length);

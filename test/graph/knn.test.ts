@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { defaultEfSearch, KNN_DEFAULTS, knn } from '../../src/graph/knn.ts';
 import type { DenseMatrix } from '../../src/matrix/csr.ts';
 import { Random } from '../../src/matrix/random.ts';
+import { rowBlockTesting } from '../../src/matrix/row-blocks.ts';
 import { f32, type KnnFixture, loadFixture } from './fixture.ts';
 
 const fx = loadFixture<KnnFixture>('knn');
@@ -100,6 +101,42 @@ describe('knn', () => {
     assert.deepEqual(three.indices, one.indices);
     assert.deepEqual(three.distances, one.distances);
     assert.equal(one.params?.parts, 3);
+  });
+
+  it('merges the parts of a large input on worker threads as on one, true distances ascending', () => {
+    // 20,000 cells: the merge runs in row blocks, and the test waits for the worker's.
+    const x = clusteredBlobs(20_000, 8, 12, 6);
+    const options = {
+      method: 'hnsw',
+      seed: 2,
+      hnswM: 8,
+      efConstruction: 32,
+      efSearch: 24,
+    } as const;
+    const one = knn(x, { ...options, threads: 1 });
+    rowBlockTesting.waitForWorkers = true;
+    let two: ReturnType<typeof knn>;
+    try {
+      two = knn(x, { ...options, threads: 2 });
+    } finally {
+      rowBlockTesting.waitForWorkers = false;
+    }
+    assert.deepEqual(two.indices, one.indices);
+    assert.deepEqual(two.distances, one.distances);
+    // Each row: self first at 0, then distances that are the float64 distances
+    // of the listed cells, rounded to float32, ascending.
+    for (let i = 0; i < x.nRows; i += 7) {
+      assert.equal(two.indices[i * 15], i);
+      let previous = 0;
+      for (let j = 1; j < 15; j++) {
+        const p = two.indices[i * 15 + j];
+        let s = 0;
+        for (let d = 0; d < 8; d++) s += (x.data[i * 8 + d] - x.data[p * 8 + d]) ** 2;
+        assert.equal(two.distances[i * 15 + j], Math.fround(Math.sqrt(s)));
+        assert.ok(two.distances[i * 15 + j] >= previous);
+        previous = two.distances[i * 15 + j];
+      }
+    }
   });
 
   it('widens the default beam for parts over 100,000 cells only, never narrowing it', () => {
