@@ -9,6 +9,13 @@
  */
 import { invalidParameter } from '../errors.ts';
 import type { CsrMatrix } from '../matrix/csr.ts';
+import {
+  allocate,
+  type BlockArray,
+  inSharedMemory,
+  ROW_BLOCKS,
+  runRowBlocks,
+} from '../matrix/row-blocks.ts';
 import { csrFromEntries } from './edge-list.ts';
 import type { KnnResult } from './knn.ts';
 
@@ -31,12 +38,44 @@ export function smoothKnnDist(
   n: number,
   k: number,
 ): { sigma: Float32Array; rho: Float32Array } {
-  const target = Math.log2(k);
-  const rho = new Float32Array(n);
-  const sigma = new Float32Array(n);
-  const meanAll = meanF32(distances, 0, n * k);
+  // Rows are independent: with many cells, blocks of them go to worker threads.
+  const parallel = n >= SMOOTH_BLOCK_MIN_ROWS;
+  const rho = allocate(Float32Array, n, parallel);
+  const sigma = allocate(Float32Array, n, parallel);
+  const blocks = parallel ? ROW_BLOCKS : 1;
+  runRowBlocks(
+    'smoothKnnDist',
+    smoothRows,
+    { distances: parallel ? inSharedMemory(distances) : distances, rho, sigma },
+    Array.from({ length: blocks + 1 }, (_, b) => Math.round((b * n) / blocks)),
+    {
+      k,
+      meanAll: meanF32(distances, 0, n * k),
+      tolerance: SMOOTH_K_TOLERANCE,
+      iterations: N_ITER,
+      minScale: MIN_K_DIST_SCALE,
+    },
+    { helpers: [meanF32] },
+  );
+  return { sigma, rho };
+}
 
-  for (let i = 0; i < n; i++) {
+/** Cells from which smoothKnnDist cuts its rows into blocks for worker threads. */
+const SMOOTH_BLOCK_MIN_ROWS = 50_000;
+
+/** smoothKnnDist's search for rows first..last−1 (runs in workers as is, with meanF32). */
+function smoothRows(
+  a: Record<string, BlockArray>,
+  _block: number,
+  first: number,
+  last: number,
+  params: { k: number; meanAll: number; tolerance: number; iterations: number; minScale: number },
+): void {
+  const distances = a.distances as Float32Array;
+  const { rho, sigma } = a;
+  const { k, meanAll } = params;
+  const target = Math.log2(k);
+  for (let i = first; i < last; i++) {
     const row = i * k;
     // local_connectivity = 1: rho is the smallest positive distance in the row.
     for (let j = 0; j < k; j++) {
@@ -48,13 +87,13 @@ export function smoothKnnDist(
     let lo = 0;
     let hi = Number.POSITIVE_INFINITY;
     let mid = 1;
-    for (let it = 0; it < N_ITER; it++) {
+    for (let it = 0; it < params.iterations; it++) {
       let psum = 0;
       for (let j = 1; j < k; j++) {
-        const d = f32(distances[row + j] - rho[i]);
+        const d = Math.fround(distances[row + j] - rho[i]);
         psum += d > 0 ? Math.exp(-(d / mid)) : 1;
       }
-      if (Math.abs(psum - target) < SMOOTH_K_TOLERANCE) break;
+      if (Math.abs(psum - target) < params.tolerance) break;
       if (psum > target) {
         hi = mid;
         mid = (lo + hi) / 2;
@@ -64,17 +103,16 @@ export function smoothKnnDist(
       }
     }
     sigma[i] = mid;
-    const floor = MIN_K_DIST_SCALE * (rho[i] > 0 ? meanF32(distances, row, row + k) : meanAll);
+    const floor = params.minScale * (rho[i] > 0 ? meanF32(distances, row, row + k) : meanAll);
     if (sigma[i] < floor) sigma[i] = floor;
   }
-  return { sigma, rho };
 }
 
 /** Mean of a float32 range accumulated in float32, as numba's np.mean does. */
 function meanF32(values: Float32Array, start: number, end: number): number {
   let s = 0;
-  for (let i = start; i < end; i++) s = f32(s + values[i]);
-  return f32(s / (end - start));
+  for (let i = start; i < end; i++) s = Math.fround(s + values[i]);
+  return Math.fround(s / (end - start));
 }
 
 /**
