@@ -336,18 +336,23 @@ function subsetColumnsShared(
   return { nRows, nCols, indptr, indices, data };
 }
 
-/** Kept values of each row first..last−1 into out[r + 1] (runs in workers as is). */
+/**
+ * Kept values of each row first..last−1 into out[r + 1], every value with
+ * `allColumns` (runs in workers as is).
+ */
 function countKept(
   a: Record<string, BlockArray>,
   _block: number,
   first: number,
   last: number,
+  params: { allColumns?: boolean },
 ): void {
   const { indptr, indices, newCol, out } = a;
   for (let r = first; r < last; r++) {
-    let count = 0;
     const end = indptr[r + 1];
-    for (let p = indptr[r]; p < end; p++) if (newCol[indices[p]] >= 0) count++;
+    let count = 0;
+    if (params.allColumns) count = end - indptr[r];
+    else for (let p = indptr[r]; p < end; p++) if (newCol[indices[p]] >= 0) count++;
     out[r + 1] = count;
   }
 }
@@ -407,6 +412,11 @@ export function subsetCsrInPlace(
     }
   }
   const { indices, data } = X;
+  const blocks = rowBlockCount(X.indptr[X.nRows]);
+  if (blocks > 1 && isShared(indices) && isShared(data)) {
+    const moved = compactShared(X, rowIdx, newCol, blocks);
+    if (moved) return { ...moved, nCols };
+  }
   const indptr = new Float64Array(nRows + 1);
   let q = 0;
   let i = 0;
@@ -442,4 +452,141 @@ export function subsetCsrInPlace(
     indptr[i + 1] = q;
   }
   return { nRows, nCols, indptr, indices: indices.subarray(0, q), data: data.subarray(0, q) };
+}
+
+/** Largest share of the stored values that compactShared sets aside (else it declines). */
+const COMPACT_SIDE_MAX = 0.05;
+
+/**
+ * subsetCsrInPlace over row blocks on worker threads, for a large matrix in
+ * shared memory; undefined when it declines (see below) and the one-thread
+ * pass should run. Each block moves its kept values down to where the kept
+ * values before it end. A block's first destination lies before its first
+ * source by the number of values dropped before it, so it overwrites the
+ * tail of the previous block's sources: those are copied aside first and
+ * read from there. It declines when that tail would reach past the previous
+ * block or the copies would exceed COMPACT_SIDE_MAX of the values. Values
+ * only move, so the result is the one-thread pass's, value for value.
+ */
+function compactShared(
+  X: CsrMatrix,
+  rowIdx: Int32Array | null,
+  newCol: Int32Array | null,
+  blocks: number,
+): { nRows: number; indptr: Float64Array; indices: Int32Array; data: Float32Array } | undefined {
+  const { nRows, indices, data } = X;
+  const srcIndptr = inSharedMemory(X.indptr);
+  const bounds = rowBlockBounds(srcIndptr, nRows, blocks);
+  // Each block's tail is checked against its neighbour's: no block may be empty.
+  for (let b = 0; b < blocks; b++) if (bounds[b] === bounds[b + 1]) return undefined;
+  const keep = allocate(Uint8Array, nRows, true);
+  if (rowIdx) for (const r of rowIdx) keep[r] = 1;
+  else keep.fill(1);
+  const columns = newCol ? inSharedMemory(newCol) : allocate(Int32Array, 0, true);
+  const allColumns = newCol === null;
+  // Kept values per source row (dropped rows are counted too, and skipped below).
+  const kept = allocate(Float64Array, nRows + 1, true);
+  runRowBlocks(
+    'subsetCsrInPlace',
+    countKept,
+    { indptr: srcIndptr, indices, newCol: columns, out: kept },
+    bounds,
+    { allColumns },
+  );
+  // Where each source row's kept values go, and the result's indptr.
+  const dst = allocate(Float64Array, nRows + 1, true);
+  const indptr = new Float64Array((rowIdx ? rowIdx.length : nRows) + 1);
+  let q = 0;
+  let i = 0;
+  for (let r = 0; r < nRows; r++) {
+    dst[r] = q;
+    if (!keep[r]) continue;
+    q += kept[r + 1];
+    indptr[++i] = q;
+  }
+  dst[nRows] = q;
+  // Block b ≥ 1 writes over sources [dst[first_b], src[first_b]) of block b − 1.
+  let sideValues = 0;
+  for (let b = 1; b < blocks; b++) {
+    if (dst[bounds[b]] < srcIndptr[bounds[b - 1]]) return undefined;
+    sideValues += srcIndptr[bounds[b]] - dst[bounds[b]];
+  }
+  if (sideValues > COMPACT_SIDE_MAX * srcIndptr[nRows]) return undefined;
+  const sideIndices = allocate(Int32Array, sideValues, true);
+  const sideData = allocate(Float32Array, sideValues, true);
+  // Block b reads sources from sideFrom[b] on at sideAt[b] + (p − sideFrom[b]) of the copy.
+  const sideFrom = allocate(Float64Array, blocks, true).fill(Number.POSITIVE_INFINITY);
+  const sideAt = allocate(Float64Array, blocks, true);
+  let at = 0;
+  for (let b = 1; b < blocks; b++) {
+    const from = dst[bounds[b]];
+    const to = srcIndptr[bounds[b]];
+    sideIndices.set(indices.subarray(from, to), at);
+    sideData.set(data.subarray(from, to), at);
+    sideFrom[b - 1] = from;
+    sideAt[b - 1] = at;
+    at += to - from;
+  }
+  runRowBlocks(
+    'subsetCsrInPlace',
+    moveKept,
+    {
+      indptr: srcIndptr,
+      indices,
+      data,
+      newCol: columns,
+      keep,
+      dst,
+      sideIndices,
+      sideData,
+      sideFrom,
+      sideAt,
+    },
+    bounds,
+    { allColumns },
+  );
+  return { nRows: i, indptr, indices: indices.subarray(0, q), data: data.subarray(0, q) };
+}
+
+/**
+ * Moves the kept values of source rows first..last−1 to dst[r] on,
+ * renumbering their columns; sources from sideFrom[block] on are read from
+ * the copy (runs in workers as is).
+ */
+function moveKept(
+  a: Record<string, BlockArray>,
+  block: number,
+  first: number,
+  last: number,
+  params: { allColumns: boolean },
+): void {
+  const { indptr, indices, data, newCol, keep, dst, sideIndices, sideData, sideFrom, sideAt } = a;
+  const all = params.allColumns;
+  const from = sideFrom[block];
+  const shift = sideAt[block] - from;
+  for (let r = first; r < last; r++) {
+    if (!keep[r]) continue;
+    let q = dst[r];
+    const end = indptr[r + 1];
+    const split = Math.min(end, Math.max(indptr[r], from));
+    let p = indptr[r];
+    // Values that stay where they are (nothing dropped before them) only get their column renumbered.
+    for (; p < split && q === p; p++) {
+      const c = all ? indices[p] : newCol[indices[p]];
+      if (c < 0) break;
+      indices[q++] = c;
+    }
+    for (; p < split; p++) {
+      const c = all ? indices[p] : newCol[indices[p]];
+      if (c < 0) continue;
+      indices[q] = c;
+      data[q++] = data[p];
+    }
+    for (; p < end; p++) {
+      const c = all ? sideIndices[p + shift] : newCol[sideIndices[p + shift]];
+      if (c < 0) continue;
+      indices[q] = c;
+      data[q++] = sideData[p + shift];
+    }
+  }
 }

@@ -11,7 +11,7 @@ import { checkValues } from '../../src/matrix/check-values.ts';
 import type { CsrMatrix } from '../../src/matrix/csr.ts';
 import { emptyGeneMoments } from '../../src/matrix/hvg.ts';
 import { normalizeTotalLog1p } from '../../src/matrix/normalize.ts';
-import { qcFilter, subsetCsr } from '../../src/matrix/qc.ts';
+import { qcFilter, subsetCsr, subsetCsrInPlace } from '../../src/matrix/qc.ts';
 import {
   inSharedMemory,
   isShared,
@@ -60,11 +60,12 @@ const shared: CsrMatrix = {
   indices: inSharedMemory(local.indices),
   data: inSharedMemory(local.data),
 };
-const copyOf = (X: CsrMatrix, data = X.data): CsrMatrix => ({
-  ...X,
-  indices: X.indices.slice(),
-  data: isShared(X.data) ? inSharedMemory(data.slice()) : data.slice(),
-});
+/** A copy of X (with `data` for its values), in shared memory where X is. */
+function copyOf(X: CsrMatrix, data = X.data): CsrMatrix {
+  const place = <T extends Int32Array | Float32Array>(a: T): T =>
+    isShared(X.data) ? inSharedMemory(a) : a;
+  return { ...X, indices: place(X.indices.slice()), data: place(data.slice()) };
+}
 
 before(() => {
   rowBlockTesting.waitForWorkers = true;
@@ -73,9 +74,12 @@ after(() => {
   rowBlockTesting.waitForWorkers = false;
 });
 
-test('the test matrix is cut into blocks', () => {
+test('the test matrix is cut into blocks, and its shared copies lie in shared memory', () => {
   assert.ok(local.indptr[N_ROWS] >= ROW_BLOCK_MIN_STORED, `${local.indptr[N_ROWS]} stored`);
   assert.equal(rowBlockCount(local.indptr[N_ROWS]), 4);
+  const copy = copyOf(shared);
+  assert.ok(isShared(copy.indices) && isShared(copy.data));
+  assert.ok(!isShared(copyOf(local).data));
 });
 
 test('normalizeTotalLog1p with moments: shared (workers) equals this thread, and plain loops', () => {
@@ -163,4 +167,30 @@ test('checkValues names the first bad value in row order whichever thread finds 
     () => checkValues(copyOf(shared, negativeOnly), { file: 'big.h5ad' }),
     /1 negative value\(s\) where counts are expected; first value -3 at cell row 4500,/,
   );
+});
+
+test('subsetCsrInPlace: shared (workers) moves the same values as this thread, or declines', () => {
+  // Drop a few cells in every block and a few genes: the kept values shift down
+  // across block boundaries.
+  const cells = Int32Array.from({ length: N_ROWS }, (_, r) => r).filter((r) => r % 401 !== 17);
+  const genes = Int32Array.from({ length: N_COLS }, (_, c) => c).filter((c) => c % 97 !== 3);
+  const expected = subsetCsrInPlace(copyOf(local), cells, genes);
+  const got = subsetCsrInPlace(copyOf(shared), cells, genes);
+  assert.equal(got.nRows, cells.length);
+  assert.deepEqual(Array.from(got.indptr), Array.from(expected.indptr));
+  assert.deepEqual(Array.from(got.indices), Array.from(expected.indices));
+  assert.deepEqual(Array.from(got.data), Array.from(expected.data));
+  // And against subsetCsr, which copies instead of moving.
+  const copied = subsetCsr(local, cells, genes);
+  assert.deepEqual(Array.from(got.data), Array.from(copied.data));
+  assert.deepEqual(Array.from(got.indices), Array.from(copied.indices));
+  // Dropping half the cells sets too much aside: the one-thread pass runs, same result.
+  const half = Int32Array.from({ length: N_ROWS / 2 }, (_, r) => 2 * r);
+  const halfExpected = subsetCsr(local, half, null);
+  const halfGot = subsetCsrInPlace(copyOf(shared), half, null);
+  assert.deepEqual(Array.from(halfGot.indptr), Array.from(halfExpected.indptr));
+  assert.deepEqual(Array.from(halfGot.data), Array.from(halfExpected.data));
+  // Genes only (every cell kept).
+  const genesOnly = subsetCsrInPlace(copyOf(shared), null, genes);
+  assert.deepEqual(Array.from(genesOnly.data), Array.from(subsetCsr(local, null, genes).data));
 });
