@@ -11,7 +11,7 @@ import { invalidParameter } from '../errors.ts';
 import type { CsrMatrix } from '../matrix/csr.ts';
 import {
   allocate,
-  type BlockArray,
+  type BlockKernel,
   inSharedMemory,
   ROW_BLOCKS,
   runRowBlocks,
@@ -64,13 +64,13 @@ export function smoothKnnDist(
 const SMOOTH_BLOCK_MIN_ROWS = 50_000;
 
 /** smoothKnnDist's search for rows first..last−1 (runs in workers as is, with meanF32). */
-function smoothRows(
-  a: Record<string, BlockArray>,
-  _block: number,
-  first: number,
-  last: number,
-  params: { k: number; meanAll: number; tolerance: number; iterations: number; minScale: number },
-): void {
+const smoothRows: BlockKernel<{
+  k: number;
+  meanAll: number;
+  tolerance: number;
+  iterations: number;
+  minScale: number;
+}> = (a, _block, first, last, params) => {
   const distances = a.distances as Float32Array;
   const { rho, sigma } = a;
   const { k, meanAll } = params;
@@ -106,7 +106,7 @@ function smoothRows(
     const floor = params.minScale * (rho[i] > 0 ? meanF32(distances, row, row + k) : meanAll);
     if (sigma[i] < floor) sigma[i] = floor;
   }
-}
+};
 
 /** Mean of a float32 range accumulated in float32, as numba's np.mean does. */
 function meanF32(values: Float32Array, start: number, end: number): number {

@@ -17,7 +17,7 @@ import type { DenseMatrix } from '../matrix/csr.ts';
 import { Random } from '../matrix/random.ts';
 import {
   allocate,
-  type BlockArray,
+  type BlockKernel,
   inSharedMemory,
   isShared,
   ROW_BLOCKS,
@@ -338,13 +338,13 @@ function writeRow(
  * writeRow; a row with fewer than k − 1 (tiny or degenerate inputs) is
  * marked in `short` for an exact search instead. Runs in workers as is.
  */
-function mergeRows(
-  a: Record<string, BlockArray>,
-  _block: number,
-  first: number,
-  last: number,
-  params: { dim: number; k: number; parts: number },
-): void {
+const mergeRows: BlockKernel<{ dim: number; k: number; parts: number }> = (
+  a,
+  _block,
+  first,
+  last,
+  params,
+) => {
   const x = a.x as Float64Array;
   const { order, found, short } = a;
   const { dim, k, parts } = params;
@@ -366,7 +366,7 @@ function mergeRows(
       writeRow(x, dim, i, k, cand, c, indices, distances, scratchD, scratchI);
     }
   }
-}
+};
 
 /** Rows from which the merge is cut into blocks that worker threads take. */
 const MERGE_BLOCK_MIN_ROWS = 20_000;

@@ -17,15 +17,7 @@ import h5wasm from 'h5wasm/node';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import type { CsrMatrix } from '../matrix/csr.ts';
 import { sortRowByColumn } from '../matrix/csr-ops.ts';
-import {
-  allocate,
-  type BlockArray,
-  inSharedMemory,
-  isShared,
-  rowBlockBounds,
-  rowBlockCount,
-  runRowBlocks,
-} from '../matrix/row-blocks.ts';
+import { allocate, type BlockKernel, planRowBlocks, runRowBlocks } from '../matrix/row-blocks.ts';
 
 export type { Dataset, Group, H5File };
 
@@ -487,18 +479,12 @@ function outOfRange(file: string, field: string, index: number, bound: number): 
  * An index out of range is reported at its first position in row order.
  */
 function checkRows(csr: CsrMatrix, file: string, field: string): number[] {
-  const { nRows, nCols, indptr, indices } = csr;
-  const blocks = rowBlockCount(indptr[nRows]);
-  const parallel = blocks > 1 && isShared(indices);
-  const unsorted = allocate(Uint8Array, nRows, parallel);
-  const outside = allocate(Float64Array, blocks, parallel);
-  runRowBlocks(
-    'checkRows',
-    checkRowBlock,
-    { indptr: parallel ? inSharedMemory(indptr) : indptr, indices, unsorted, outside },
-    rowBlockBounds(indptr, nRows, blocks),
-    { nCols },
-  );
+  const { nRows, nCols, indices } = csr;
+  const { blocks, bounds, shared, indptr } = planRowBlocks(csr);
+  const unsorted = allocate(Uint8Array, nRows, shared);
+  const outside = allocate(Float64Array, blocks, shared);
+  const arrays = { indptr, indices, unsorted, outside };
+  runRowBlocks('checkRows', checkRowBlock, arrays, bounds, { nCols });
   for (let b = 0; b < blocks; b++) {
     if (outside[b] >= 0) throw outOfRange(file, field, indices[outside[b]], nCols);
   }
@@ -511,13 +497,7 @@ function checkRows(csr: CsrMatrix, file: string, field: string): number[] {
  * Marks the rows first..last−1 whose indices do not ascend, and records the
  * block's first index out of range (−1 for none); runs in workers as is.
  */
-function checkRowBlock(
-  a: Record<string, BlockArray>,
-  block: number,
-  first: number,
-  last: number,
-  params: { nCols: number },
-): void {
+const checkRowBlock: BlockKernel<{ nCols: number }> = (a, block, first, last, params) => {
   const { indptr, indices, unsorted, outside } = a;
   const { nCols } = params;
   outside[block] = -1;
@@ -536,7 +516,7 @@ function checkRowBlock(
     }
     if (!sorted) unsorted[r] = 1;
   }
-}
+};
 
 function checkPointers(
   file: H5File,

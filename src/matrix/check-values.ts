@@ -1,14 +1,6 @@
 import { invalidInput } from '../errors.ts';
 import type { CsrMatrix } from './csr.ts';
-import {
-  allocate,
-  type BlockArray,
-  inSharedMemory,
-  isShared,
-  rowBlockBounds,
-  rowBlockCount,
-  runRowBlocks,
-} from './row-blocks.ts';
+import { allocate, type BlockKernel, planRowBlocks, runRowBlocks } from './row-blocks.ts';
 
 export interface CheckValuesOptions {
   /** The file the matrix came from, as the user named it. */
@@ -30,18 +22,11 @@ export interface CheckValuesOptions {
  */
 export function checkValues(X: CsrMatrix, options: CheckValuesOptions): void {
   const { file, allowNegative = false } = options;
-  const { indptr, data } = X;
-  const blocks = rowBlockCount(indptr[X.nRows]);
-  const parallel = blocks > 1 && isShared(data);
+  const { data } = X;
+  const { blocks, bounds, shared, indptr } = planRowBlocks(X);
   // Per block: non-finite count, first non-finite position, negative count, first negative.
-  const found = allocate(Float64Array, 4 * blocks, parallel);
-  runRowBlocks(
-    'checkValues',
-    countBadValues,
-    { indptr: parallel ? inSharedMemory(indptr) : indptr, data, found },
-    rowBlockBounds(indptr, X.nRows, blocks),
-    { allowNegative },
-  );
+  const found = allocate(Float64Array, 4 * blocks, shared);
+  runRowBlocks('checkValues', countBadValues, { indptr, data, found }, bounds, { allowNegative });
   let nonFinite = 0;
   let firstNonFinite = -1;
   let negative = 0;
@@ -72,13 +57,7 @@ export function checkValues(X: CsrMatrix, options: CheckValuesOptions): void {
 }
 
 /** Counts the bad values of rows first..last−1 into `found` (runs in workers as is). */
-function countBadValues(
-  a: Record<string, BlockArray>,
-  block: number,
-  first: number,
-  last: number,
-  params: { allowNegative: boolean },
-): void {
+const countBadValues: BlockKernel<{ allowNegative: boolean }> = (a, block, first, last, params) => {
   const { indptr, data, found } = a;
   let nonFinite = 0;
   let firstNonFinite = -1;
@@ -97,7 +76,7 @@ function countBadValues(
   found[4 * block + 1] = firstNonFinite;
   found[4 * block + 2] = negative;
   found[4 * block + 3] = firstNegative;
-}
+};
 
 /** "value V at cell C (row r), gene G (column c)" for stored position p. */
 function describe(X: CsrMatrix, p: number, options: CheckValuesOptions): string {

@@ -1,15 +1,7 @@
 import { invalidParameter } from '../errors.ts';
 import type { CsrMatrix } from './csr.ts';
 import { addInterleaved, checkMoments, expm1Moments, type GeneMoments } from './hvg.ts';
-import {
-  allocate,
-  type BlockArray,
-  inSharedMemory,
-  isShared,
-  rowBlockBounds,
-  rowBlockCount,
-  runRowBlocks,
-} from './row-blocks.ts';
+import { allocate, type BlockKernel, planRowBlocks, runRowBlocks } from './row-blocks.ts';
 
 /**
  * How expression values become the log-scale matrix the later steps use:
@@ -55,19 +47,19 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
   if (!(targetSum > 0 && Number.isFinite(targetSum))) {
     throw invalidParameter('target_sum', `must be a positive number, got ${targetSum}`);
   }
-  const { nRows, nCols, indptr, indices, data } = X;
+  const { nCols, indices, data } = X;
   if (momentsInto) checkMoments(momentsInto, nCols, 'momentsInto');
   // Rows split into blocks (by the matrix alone) that worker threads can take
   // when the matrix lies in shared memory; each block sums its own moments.
-  const blocks = rowBlockCount(indptr[nRows]);
-  const parallel = blocks > 1 && isShared(data) && isShared(indices);
-  const out = inPlace ? data : allocate(Float32Array, data.length, parallel);
-  const acc = allocate(Float64Array, momentsInto ? blocks * 3 * nCols : 0, parallel);
+  const plan = planRowBlocks(X);
+  const { blocks, shared } = plan;
+  const out = inPlace ? data : allocate(Float32Array, data.length, shared);
+  const acc = allocate(Float64Array, momentsInto ? blocks * 3 * nCols : 0, shared);
   runRowBlocks(
     'normalizeTotalLog1p',
     normalizeRows,
-    { indptr: parallel ? inSharedMemory(indptr) : indptr, indices, data, out, acc },
-    rowBlockBounds(indptr, nRows, blocks),
+    { indptr: plan.indptr, indices, data, out, acc },
+    plan.bounds,
     {
       targetSum,
       nCols,
@@ -75,7 +67,7 @@ export function normalizeTotalLog1p(X: CsrMatrix, options: NormalizeOptions = {}
       tableMax: TABLE_MAX,
       memoSlots: MEMO_SLOTS,
     },
-    { threads: parallel ? options.threads : 1 },
+    { threads: shared ? options.threads : 1 },
   );
   if (momentsInto) {
     for (let b = 0; b < blocks; b++) {
@@ -105,13 +97,7 @@ interface NormalizeRowsParams {
  * value the moments sum (as expm1Moments would). Runs in workers as is
  * (runRowBlocks), so it uses nothing from outside its parameters.
  */
-function normalizeRows(
-  a: Record<string, BlockArray>,
-  block: number,
-  first: number,
-  last: number,
-  params: NormalizeRowsParams,
-): void {
+const normalizeRows: BlockKernel<NormalizeRowsParams> = (a, block, first, last, params) => {
   const indptr = a.indptr as Float64Array;
   const indices = a.indices as Int32Array;
   const data = a.data as Float32Array;
@@ -181,7 +167,7 @@ function normalizeRows(
       }
     }
   }
-}
+};
 
 /** Largest count the per-cell table covers; a cell with a larger one uses the memo. */
 const TABLE_MAX = 255;

@@ -3,11 +3,10 @@ import type { CsrMatrix } from './csr.ts';
 import { sortRowByColumn } from './csr-ops.ts';
 import {
   allocate,
-  type BlockArray,
+  type BlockKernel,
   inSharedMemory,
-  isShared,
-  rowBlockBounds,
-  rowBlockCount,
+  planRowBlocks,
+  type RowBlockPlan,
   runRowBlocks,
 } from './row-blocks.ts';
 
@@ -78,27 +77,27 @@ export function qcFilter(X: CsrMatrix, options: QcOptions = {}): QcResult {
   // Per-cell sums in row blocks that worker threads can take when the matrix
   // lies in shared memory; each block counts cells per gene on its own, and the
   // counts (integers) add up to the same whatever the blocks.
-  const blocks = rowBlockCount(indptr[nRows]);
-  const parallel = blocks > 1 && isShared(data) && isShared(indices);
-  const nGenesPerCell = allocate(Int32Array, nRows, parallel);
-  const totalPerCell = allocate(Float64Array, nRows, parallel);
-  const mitoFraction = mitoGenes ? allocate(Float64Array, nRows, parallel) : undefined;
-  const blockCellsPerGene = allocate(Int32Array, blocks * nCols, parallel);
-  const share = <T extends BlockArray>(a: T): T => (parallel ? inSharedMemory(a) : a);
+  const plan = planRowBlocks(X);
+  const { blocks, shared } = plan;
+  const nGenesPerCell = allocate(Int32Array, nRows, shared);
+  const totalPerCell = allocate(Float64Array, nRows, shared);
+  const mitoFraction = mitoGenes ? allocate(Float64Array, nRows, shared) : undefined;
+  const blockCellsPerGene = allocate(Int32Array, blocks * nCols, shared);
+  const mito = mitoGenes ?? new Uint8Array(0);
   runRowBlocks(
     'qcFilter',
     qcRows,
     {
-      indptr: share(indptr),
+      indptr: plan.indptr,
       indices,
       data,
-      mito: share(mitoGenes ?? new Uint8Array(0)),
+      mito: shared ? inSharedMemory(mito) : mito,
       nGenes: nGenesPerCell,
       totals: totalPerCell,
       mitoFraction: mitoFraction ?? new Float64Array(0),
       cellsPerGene: blockCellsPerGene,
     },
-    rowBlockBounds(indptr, nRows, blocks),
+    plan.bounds,
     { nCols, mito: mitoGenes !== undefined },
   );
   // Counted over every cell, then the removed cells taken back out: one scan of
@@ -158,13 +157,7 @@ export function qcFilter(X: CsrMatrix, options: QcOptions = {}): QcResult {
  * their cells per gene into block `block`'s part of `cellsPerGene` (runs in
  * workers as is: runRowBlocks).
  */
-function qcRows(
-  a: Record<string, BlockArray>,
-  block: number,
-  first: number,
-  last: number,
-  params: { nCols: number; mito: boolean },
-): void {
+const qcRows: BlockKernel<{ nCols: number; mito: boolean }> = (a, block, first, last, params) => {
   const { indptr, indices, data, mito, nGenes, totals, mitoFraction } = a;
   const cellsPerGene = a.cellsPerGene.subarray(block * params.nCols, (block + 1) * params.nCols);
   for (let r = first; r < last; r++) {
@@ -197,7 +190,7 @@ function qcRows(
     nGenes[r] = detected;
     totals[r] = total;
   }
-}
+};
 
 function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) {
@@ -259,9 +252,9 @@ export function subsetCsr(
     }
   }
 
-  const blocks = rowBlockCount(X.indptr[X.nRows]);
-  if (!rowIdx && newCol && ascending && blocks > 1 && isShared(X.data) && isShared(X.indices)) {
-    return subsetColumnsShared(X, newCol, nCols, blocks, nnz);
+  const plan = planRowBlocks(X);
+  if (!rowIdx && newCol && ascending && plan.shared) {
+    return subsetColumnsShared(X, newCol, nCols, plan, nnz);
   }
   const indptr = new Float64Array(nRows + 1);
   if (nnz === undefined) {
@@ -308,12 +301,10 @@ function subsetColumnsShared(
   X: CsrMatrix,
   newCol: Int32Array,
   nCols: number,
-  blocks: number,
+  { bounds, indptr: sharedIndptr }: RowBlockPlan,
   nnz: number | undefined,
 ): CsrMatrix {
   const { nRows } = X;
-  const bounds = rowBlockBounds(X.indptr, nRows, blocks);
-  const sharedIndptr = inSharedMemory(X.indptr);
   const sharedNewCol = inSharedMemory(newCol);
   const indptr = allocate(Float64Array, nRows + 1, true);
   const arrays = { indptr: sharedIndptr, indices: X.indices, newCol: sharedNewCol, out: indptr };
@@ -340,13 +331,7 @@ function subsetColumnsShared(
  * Kept values of each row first..last−1 into out[r + 1], every value with
  * `allColumns` (runs in workers as is).
  */
-function countKept(
-  a: Record<string, BlockArray>,
-  _block: number,
-  first: number,
-  last: number,
-  params: { allColumns?: boolean },
-): void {
+const countKept: BlockKernel<{ allColumns?: boolean }> = (a, _block, first, last, params) => {
   const { indptr, indices, newCol, out } = a;
   for (let r = first; r < last; r++) {
     const end = indptr[r + 1];
@@ -355,15 +340,10 @@ function countKept(
     else for (let p = indptr[r]; p < end; p++) if (newCol[indices[p]] >= 0) count++;
     out[r + 1] = count;
   }
-}
+};
 
 /** Copies the kept values of rows first..last−1, renumbered (runs in workers as is). */
-function copyKept(
-  a: Record<string, BlockArray>,
-  _block: number,
-  first: number,
-  last: number,
-): void {
+const copyKept: BlockKernel<unknown> = (a, _block, first, last) => {
   const { indptr, indices, data, newCol, out, outIndices, outData } = a;
   for (let r = first; r < last; r++) {
     let q = out[r];
@@ -375,7 +355,7 @@ function copyKept(
       outData[q++] = data[p];
     }
   }
-}
+};
 
 /**
  * The rows `rowIdx` and columns `colIdx` of X (null keeps all), both
@@ -412,9 +392,9 @@ export function subsetCsrInPlace(
     }
   }
   const { indices, data } = X;
-  const blocks = rowBlockCount(X.indptr[X.nRows]);
-  if (blocks > 1 && isShared(indices) && isShared(data)) {
-    const moved = compactShared(X, rowIdx, newCol, blocks);
+  const plan = planRowBlocks(X);
+  if (plan.shared) {
+    const moved = compactShared(X, rowIdx, newCol, plan);
     if (moved) return { ...moved, nCols };
   }
   const indptr = new Float64Array(nRows + 1);
@@ -472,11 +452,9 @@ function compactShared(
   X: CsrMatrix,
   rowIdx: Int32Array | null,
   newCol: Int32Array | null,
-  blocks: number,
+  { blocks, bounds, indptr: srcIndptr }: RowBlockPlan,
 ): { nRows: number; indptr: Float64Array; indices: Int32Array; data: Float32Array } | undefined {
   const { nRows, indices, data } = X;
-  const srcIndptr = inSharedMemory(X.indptr);
-  const bounds = rowBlockBounds(srcIndptr, nRows, blocks);
   // Each block's tail is checked against its neighbour's: no block may be empty.
   for (let b = 0; b < blocks; b++) if (bounds[b] === bounds[b + 1]) return undefined;
   const keep = allocate(Uint8Array, nRows, true);
@@ -553,13 +531,7 @@ function compactShared(
  * renumbering their columns; sources from sideFrom[block] on are read from
  * the copy (runs in workers as is).
  */
-function moveKept(
-  a: Record<string, BlockArray>,
-  block: number,
-  first: number,
-  last: number,
-  params: { allColumns: boolean },
-): void {
+const moveKept: BlockKernel<{ allColumns: boolean }> = (a, block, first, last, params) => {
   const { indptr, indices, data, newCol, keep, dst, sideIndices, sideData, sideFrom, sideAt } = a;
   const all = params.allColumns;
   const from = sideFrom[block];
@@ -589,4 +561,4 @@ function moveKept(
       data[q++] = sideData[p + shift];
     }
   }
-}
+};

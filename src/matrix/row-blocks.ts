@@ -82,6 +82,38 @@ export function inSharedMemory<T extends BlockArray>(array: T): T {
   return copy;
 }
 
+/** How a pass over a CSR matrix runs: its row blocks, and whether workers can take them. */
+export interface RowBlockPlan {
+  blocks: number;
+  bounds: number[];
+  /** The matrix lies in shared memory and is cut into blocks: worker threads take some. */
+  shared: boolean;
+  /** The matrix's indptr, in shared memory when `shared`. */
+  indptr: Float64Array;
+}
+
+/**
+ * The plan of a pass over X: ROW_BLOCKS blocks of about equal stored values
+ * for a large matrix (one otherwise), on worker threads too when its indices
+ * and values lie in shared memory (readers put large ones there). The blocks
+ * depend on the matrix only, never on the thread count.
+ */
+export function planRowBlocks(X: {
+  nRows: number;
+  indptr: Float64Array;
+  indices: BlockArray;
+  data: BlockArray;
+}): RowBlockPlan {
+  const blocks = rowBlockCount(X.indptr[X.nRows]);
+  const shared = blocks > 1 && isShared(X.indices) && isShared(X.data);
+  return {
+    blocks,
+    bounds: rowBlockBounds(X.indptr, X.nRows, blocks),
+    shared,
+    indptr: shared ? inSharedMemory(X.indptr) : X.indptr,
+  };
+}
+
 /**
  * For tests: every run waits for its workers to take their first block
  * instead of taking it back, so the worker path is the one exercised.
