@@ -6,6 +6,7 @@ import {
   type Worker,
 } from 'node:worker_threads';
 import type { CsrMatrix } from './csr.ts';
+import { allocate } from './row-blocks.ts';
 import { SHARED_ROWS_VIEWS, sharedRows, startEvalWorker } from './shared-rows.ts';
 
 export interface GramOptions {
@@ -54,7 +55,8 @@ export function gramUpper(X: CsrMatrix, options: GramOptions = {}): Float64Array
   const requested = Math.floor(options.threads ?? availableParallelism()) || 1;
   const threads = stored < threshold ? 1 : Math.max(1, Math.min(GRAM_BLOCKS, requested));
   const packed = (m * (m + 1)) / 2;
-  const G = new Float64Array(m * m);
+  // In shared memory when large, for the worker thread of Lanczos' products (denseProduct).
+  const G = allocate(Float64Array, m * m);
 
   if (threads === 1) {
     const partial = new Float64Array(packed);

@@ -1,3 +1,4 @@
+import { denseProduct } from './dense-product.ts';
 import { Random } from './random.ts';
 
 export interface LanczosOptions {
@@ -37,7 +38,8 @@ const ZERO_EIGENVALUE = 1e-12;
  * A breakdown (invariant subspace) restarts from a fresh random vector
  * orthogonal to the basis, so at m steps the basis spans everything and T is
  * exact.
- * Single-threaded and seeded: the same input gives the same bytes.
+ * Seeded, and each product's rows are summed the same way whether a worker
+ * thread does half of them (denseProduct): the same input gives the same bytes.
  */
 export function lanczosTopEigen(
   C: Float64Array,
@@ -56,38 +58,44 @@ export function lanczosTopEigen(
 
   randomUnitVector(rng, basis, 0, m, h);
   let steps = 0;
-  for (;;) {
-    const q = basis.subarray(steps * m, (steps + 1) * m);
-    symmetricTimesVector(C, m, q, w);
-    steps++;
-    // α_j = q_jᵀCq_j is the j-th coefficient of the first pass; the second adds its correction.
-    const a = orthogonalize(basis, steps, m, w, h) + orthogonalize(basis, steps, m, w, h);
-    alpha.push(a);
-    const b = Math.sqrt(dot(w, w, m));
-    norm = Math.max(norm, Math.abs(a) + b + (steps > 1 ? beta[steps - 2] : 0));
-    if (steps === m) break;
-    const breakdown = b <= BREAKDOWN * norm;
-    if (
-      !breakdown &&
-      steps >= k &&
-      steps % CHECK_EVERY === 0 &&
-      converged(alpha, beta, b, k, options.tolerance)
-    ) {
-      break;
+  // The products stream C from memory (32 MB at 2000 genes): half the rows on a worker thread.
+  const product = denseProduct(C, m);
+  try {
+    for (;;) {
+      const q = basis.subarray(steps * m, (steps + 1) * m);
+      product.times(q, w);
+      steps++;
+      // α_j = q_jᵀCq_j is the j-th coefficient of the first pass; the second adds its correction.
+      const a = orthogonalize(basis, steps, m, w, h) + orthogonalize(basis, steps, m, w, h);
+      alpha.push(a);
+      const b = Math.sqrt(dot(w, w, m));
+      norm = Math.max(norm, Math.abs(a) + b + (steps > 1 ? beta[steps - 2] : 0));
+      if (steps === m) break;
+      const breakdown = b <= BREAKDOWN * norm;
+      if (
+        !breakdown &&
+        steps >= k &&
+        steps % CHECK_EVERY === 0 &&
+        converged(alpha, beta, b, k, options.tolerance)
+      ) {
+        break;
+      }
+      if (basis.length < (steps + 1) * m) {
+        const grown = new Float64Array(Math.min(m, 2 * steps) * m);
+        grown.set(basis);
+        basis = grown;
+      }
+      if (breakdown) {
+        beta.push(0);
+        randomUnitVector(rng, basis, steps, m, h);
+      } else {
+        beta.push(b);
+        const next = steps * m;
+        for (let g = 0; g < m; g++) basis[next + g] = w[g] / b;
+      }
     }
-    if (basis.length < (steps + 1) * m) {
-      const grown = new Float64Array(Math.min(m, 2 * steps) * m);
-      grown.set(basis);
-      basis = grown;
-    }
-    if (breakdown) {
-      beta.push(0);
-      randomUnitVector(rng, basis, steps, m, h);
-    } else {
-      beta.push(b);
-      const next = steps * m;
-      for (let g = 0; g < m; g++) basis[next + g] = w[g] / b;
-    }
+  } finally {
+    product.close();
   }
 
   // Ritz vectors y_i = Σ_j s_ji q_j of the k largest Ritz values.
@@ -177,40 +185,6 @@ function dot(x: Float64Array, y: Float64Array, m: number): number {
   let s = 0;
   for (let g = 0; g < m; g++) s += x[g] * y[g];
   return s;
-}
-
-/**
- * y = C·x for the dense symmetric C, four rows at a time so x is read once per
- * four rows (the product streams C from memory: 32 MB at 2000 genes).
- */
-function symmetricTimesVector(C: Float64Array, m: number, x: Float64Array, y: Float64Array): void {
-  let i = 0;
-  for (; i + 3 < m; i += 4) {
-    const r0 = i * m;
-    const r1 = r0 + m;
-    const r2 = r1 + m;
-    const r3 = r2 + m;
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    for (let t = 0; t < m; t++) {
-      const v = x[t];
-      a0 += C[r0 + t] * v;
-      a1 += C[r1 + t] * v;
-      a2 += C[r2 + t] * v;
-      a3 += C[r3 + t] * v;
-    }
-    y[i] = a0;
-    y[i + 1] = a1;
-    y[i + 2] = a2;
-    y[i + 3] = a3;
-  }
-  for (; i < m; i++) {
-    let a = 0;
-    for (let t = 0; t < m; t++) a += C[i * m + t] * x[t];
-    y[i] = a;
-  }
 }
 
 /**
