@@ -503,6 +503,13 @@ describe('hub API over HTTP (PGlite catalog, local store)', () => {
     const all = hub.logs.join('');
     for (const key of Object.values(hub.keys))
       assert.ok(!all.includes(key), 'key absent from logs');
+    // Job lines carry their job id once (a repeated key is ambiguous to log tools).
+    const jobLines = hub.logs.filter((l) => l.includes('"jobId"'));
+    assert.ok(
+      jobLines.some((l) => l.includes('job succeeded')),
+      'a finished job was logged',
+    );
+    for (const line of jobLines) assert.equal(line.match(/"jobId"/g)?.length, 1, line);
   });
 
   // ---- faults

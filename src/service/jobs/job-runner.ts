@@ -86,13 +86,14 @@ export function createJobRunner(catalog: Catalog, log: Logger): JobRunner {
     try {
       const result = await body(context);
       await save({ state: 'succeeded', result, progress });
-      jobLog.info({ jobId: job.id }, 'job succeeded');
+      jobLog.info('job succeeded');
     } catch (error) {
       const aborted = abort.signal.aborted;
       // Only our own errors are safe to show; anything else is logged and summarized.
       const message = isScgraphError(error) ? error.message : 'internal error';
-      if (!isScgraphError(error)) jobLog.error({ err: error, jobId: job.id }, 'job crashed');
-      else jobLog.info({ jobId: job.id, reason: message }, 'job failed');
+      // jobLog carries the job id already.
+      if (!isScgraphError(error)) jobLog.error({ err: error }, 'job crashed');
+      else jobLog.info({ reason: message }, 'job failed');
       await save(
         aborted
           ? { state: 'retryable', error: 'interrupted by shutdown', progress }
