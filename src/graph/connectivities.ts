@@ -150,9 +150,12 @@ export function fuzzyConnectivities(result: KnnLike, n: number): CsrMatrix {
     inVal[inPos[c]++] = a[e];
   }
 
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
+  // At most every directed membership, once forward and once backward.
+  const capacity = 2 * inCount[n];
+  const rows = new Int32Array(capacity);
+  const cols = new Int32Array(capacity);
+  const vals = new Float32Array(capacity); // values are float32 already
+  let count = 0;
   const fwd = new Float32Array(n); // a_ij of the current row i, by column j
   const fwdRow = new Int32Array(n).fill(-1); // which row last set fwd[j]
   for (let i = 0; i < n; i++) {
@@ -168,19 +171,24 @@ export function fuzzyConnectivities(result: KnnLike, n: number): CsrMatrix {
         // Both directions: scipy computes (A + Aᵀ) - A∘Aᵀ in float32, in that order.
         fwd[j] = f32(f32(fwd[j] + back) - f32(fwd[j] * back));
       } else {
-        rows.push(i);
-        cols.push(j);
-        vals.push(back);
+        rows[count] = i;
+        cols[count] = j;
+        vals[count++] = back;
       }
     }
     for (let e = i * k; e < (i + 1) * k; e++) {
       if (a[e] === 0 || fwd[indices[e]] === 0) continue;
-      rows.push(i);
-      cols.push(indices[e]);
-      vals.push(fwd[indices[e]]);
+      rows[count] = i;
+      cols[count] = indices[e];
+      vals[count++] = fwd[indices[e]];
     }
   }
-  return csrFromEntries(n, rows, cols, vals);
+  return csrFromEntries(
+    n,
+    rows.subarray(0, count),
+    cols.subarray(0, count),
+    vals.subarray(0, count),
+  );
 }
 
 /**
