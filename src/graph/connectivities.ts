@@ -197,19 +197,25 @@ export function fuzzyConnectivities(result: KnnLike, n: number): CsrMatrix {
  */
 export function knnDistanceMatrix(result: KnnLike, n: number): CsrMatrix {
   const { k, indices, distances } = checkKnn(result, n);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
+  const rows = new Int32Array(n * k);
+  const cols = new Int32Array(n * k);
+  const vals = new Float32Array(n * k);
+  let count = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < k; j++) {
       const c = indices[i * k + j];
       if (c < 0 || c === i) continue;
-      rows.push(i);
-      cols.push(c);
-      vals.push(distances[i * k + j]);
+      rows[count] = i;
+      cols[count] = c;
+      vals[count++] = distances[i * k + j];
     }
   }
-  return csrFromEntries(n, rows, cols, vals);
+  return csrFromEntries(
+    n,
+    rows.subarray(0, count),
+    cols.subarray(0, count),
+    vals.subarray(0, count),
+  );
 }
 
 function checkKnn(result: KnnLike, n: number): KnnLike {

@@ -70,18 +70,20 @@ export function graphStats(
 }
 
 /** Each unordered pair {i, j}, i ≠ j, once: from i < j entries and from i > j ones lacking a mirror. */
-function undirectedEdges(adj: CsrMatrix): [number[], number[]] {
-  const a: number[] = [];
-  const b: number[] = [];
+function undirectedEdges(adj: CsrMatrix): [Int32Array, Int32Array] {
+  // At most one edge per stored entry.
+  const a = new Int32Array(adj.indptr[adj.nRows]);
+  const b = new Int32Array(adj.indptr[adj.nRows]);
+  let e = 0;
   for (let i = 0; i < adj.nRows; i++) {
     for (let p = adj.indptr[i]; p < adj.indptr[i + 1]; p++) {
       const j = adj.indices[p];
       if (j === i || (j < i && hasEntry(adj, j, i))) continue;
-      a.push(Math.min(i, j));
-      b.push(Math.max(i, j));
+      a[e] = Math.min(i, j);
+      b[e++] = Math.max(i, j);
     }
   }
-  return [a, b];
+  return [a.subarray(0, e), b.subarray(0, e)];
 }
 
 function hasEntry(adj: CsrMatrix, row: number, col: number): boolean {
@@ -96,8 +98,8 @@ function hasEntry(adj: CsrMatrix, row: number, col: number): boolean {
 }
 
 function homophily(
-  a: number[],
-  b: number[],
+  a: Int32Array,
+  b: Int32Array,
   labels?: { readonly codes: Int32Array; readonly names?: readonly string[] },
 ): Pick<GraphStats, 'homophily' | 'homophilyPerClass'> {
   if (!labels) return { homophily: null, homophilyPerClass: {} };
