@@ -12,6 +12,7 @@ import type { CsrMatrix } from '../matrix/csr.ts';
 import {
   allocate,
   type BlockKernel,
+  equalRowBounds,
   inSharedMemory,
   ROW_BLOCKS,
   runRowBlocks,
@@ -47,7 +48,7 @@ export function smoothKnnDist(
     'smoothKnnDist',
     smoothRows,
     { distances: parallel ? inSharedMemory(distances) : distances, rho, sigma },
-    Array.from({ length: blocks + 1 }, (_, b) => Math.round((b * n) / blocks)),
+    equalRowBounds(n, blocks),
     {
       k,
       meanAll: meanF32(distances, 0, n * k),

@@ -18,6 +18,7 @@ import { Random } from '../matrix/random.ts';
 import {
   allocate,
   type BlockKernel,
+  equalRowBounds,
   inSharedMemory,
   isShared,
   ROW_BLOCKS,
@@ -467,7 +468,7 @@ function hnswKnn(
     'knn merge',
     mergeRows,
     { x, order: parallel ? inSharedMemory(order) : order, found, indices, distances, short },
-    Array.from({ length: blocks + 1 }, (_, b) => Math.round((b * n) / blocks)),
+    equalRowBounds(n, blocks),
     { dim, k, parts },
     { helpers: [writeRow, before], threads: parallel ? options.threads : 1 },
   );

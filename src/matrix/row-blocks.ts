@@ -52,6 +52,11 @@ export function rowBlockBounds(indptr: ArrayLike<number>, nRows: number, blocks:
   return bounds;
 }
 
+/** blocks + 1 boundaries cutting n rows of equal cost into blocks of nearly equal size. */
+export function equalRowBounds(n: number, blocks: number): number[] {
+  return Array.from({ length: blocks + 1 }, (_, b) => Math.round((b * n) / blocks));
+}
+
 type BlockArrayType<T extends BlockArray> = {
   new (length: number): T;
   new (buffer: SharedArrayBuffer): T;

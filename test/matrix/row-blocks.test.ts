@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   type BlockArray,
+  equalRowBounds,
   inSharedMemory,
   isShared,
   rowBlockBounds,
@@ -34,6 +35,8 @@ test('rowBlockBounds cuts rows where the stored values reach each share', () => 
   const indptr = Float64Array.from([0, 10, 10, 40, 60, 100]);
   assert.deepEqual(rowBlockBounds(indptr, 5, 4), [0, 3, 4, 5, 5]);
   assert.deepEqual(rowBlockBounds(indptr, 5, 1), [0, 5]);
+  // Rows of equal cost: 10 rows in 4 blocks at 2.5, 5 and 7.5 rounded.
+  assert.deepEqual(equalRowBounds(10, 4), [0, 3, 5, 8, 10]);
   assert.equal(rowBlockCount(3_999_999), 1);
   assert.equal(rowBlockCount(4_000_000), 4);
 });
