@@ -22,15 +22,15 @@ import { hashSource, startSourceHash } from '../package/source-hash.ts';
 import type { CellGraph, GraphDataset } from '../package/types.ts';
 import { SPLIT_NAMES } from '../package/types.ts';
 import { writePackage } from '../package/write-package.ts';
-import type { Column, ExpressionData, Table } from '../read/dataset.ts';
-import { readInput } from '../read/index.ts';
+import type { Column, ExpressionData, MetadataNames, Table } from '../read/dataset.ts';
+import { metadataNames, readInput } from '../read/index.ts';
 import { takeRows } from '../read/table.ts';
 import { groupSplit, orderedSplit, stratifiedSplit } from '../split/splits.ts';
 import {
   classCounts,
   groupsFromColumn,
   labelsFromColumn,
-  requireColumn,
+  requireColumnName,
   timesFromColumn,
 } from './labels.ts';
 import type { BuildOptions, ResolvedBuildOptions } from './options.ts';
@@ -154,6 +154,24 @@ interface BuiltDataset {
   warnings: string[];
 }
 
+/** Every option that names a cell metadata column or an obsm/obsp entry names one that exists. */
+function checkReferences(params: ResolvedBuildOptions, found: MetadataNames): void {
+  if (params.label) requireColumnName(found.obs, params.label, 'label');
+  if (params.splitColumn) requireColumnName(found.obs, params.splitColumn, 'split-column');
+  if (params.useRep && !found.obsm.includes(params.useRep)) {
+    throw invalidParameter('use-rep', `no embedding '${params.useRep}' in obsm`, {
+      expected: found.obsm.join(', ') || 'an obsm entry',
+      found: params.useRep,
+    });
+  }
+  if (params.useGraph && !found.obsp.includes(params.useGraph)) {
+    throw invalidParameter('use-graph', `no graph '${params.useGraph}' in obsp`, {
+      expected: found.obsp.join(', ') || 'an obsp entry',
+      found: params.useGraph,
+    });
+  }
+}
+
 /** The in-memory part of a build: everything but writing files. */
 export async function buildDataset(
   input: string,
@@ -176,23 +194,12 @@ export async function buildDataset(
     genome: params.genome,
     orientation: params.orientation,
     cellMetadata: params.cellMetadata,
+    // Option references are checked before the matrix is read (h5ad, Loom), so a typo fails fast.
+    beforeMatrix: (found) => checkReferences(params, found),
   });
   warnings.push(...data.warnings);
-  // Check option references before any heavy work so a typo fails fast.
-  if (params.label) requireColumn(data.obs, params.label, 'label');
-  if (params.splitColumn) requireColumn(data.obs, params.splitColumn, 'split-column');
-  if (params.useRep && !data.obsm.has(params.useRep)) {
-    throw invalidParameter('use-rep', `no embedding '${params.useRep}' in obsm`, {
-      expected: [...data.obsm.keys()].join(', ') || 'an obsm entry',
-      found: params.useRep,
-    });
-  }
-  if (params.useGraph && !data.obsp.has(params.useGraph)) {
-    throw invalidParameter('use-graph', `no graph '${params.useGraph}' in obsp`, {
-      expected: [...data.obsp.keys()].join(', ') || 'an obsp entry',
-      found: params.useGraph,
-    });
-  }
+  // Again on what was kept: a reader may skip an entry it named (an obsm of the wrong shape).
+  checkReferences(params, metadataNames(data));
   checkValues(data.X, {
     file: input,
     allowNegative: params.transform === 'none',

@@ -18,7 +18,15 @@ export const MAX_NUMERIC_CLASSES = 50;
 export function requireColumn(obs: Table, name: string, parameter: string): Column {
   const column = obs.get(name);
   if (column) return column;
-  const available = [...obs.keys()];
+  return missingColumn([...obs.keys()], name, parameter);
+}
+
+/** requireColumn by names alone, before the columns are read. */
+export function requireColumnName(names: readonly string[], name: string, parameter: string): void {
+  if (!names.includes(name)) missingColumn(names, name, parameter);
+}
+
+function missingColumn(available: readonly string[], name: string, parameter: string): never {
   // The message is all a CLI user sees, so it carries the choices (the first 30 of them).
   const listed = available.length
     ? `; available: ${available.slice(0, 30).join(', ')}${available.length > 30 ? `, … (${available.length - 30} more)` : ''}`

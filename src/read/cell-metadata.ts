@@ -55,12 +55,14 @@ export async function readTextTable(path: string): Promise<TextTable> {
  * column matches the most cell ids. Matrix cells absent from the table get
  * missing values and a warning; a table whose ids match no cell is an error.
  * Columns are typed by `columnFromStrings`; a name already in obs is replaced.
+ * `read` is the table when the caller has already read it from `path`.
  */
 export async function joinCellMetadata(
   data: ExpressionData,
   path: string,
+  read?: TextTable,
 ): Promise<ExpressionData> {
-  const table = await readTextTable(path);
+  const table = read ?? (await readTextTable(path));
   const warnings = [...data.warnings];
   const file = basename(path);
   const cellIndex = new Map(data.cellIds.map((id, i) => [id, i]));
@@ -109,13 +111,18 @@ export async function joinCellMetadata(
   const obs = new Map<string, Column>(data.obs);
   for (let c = 0; c < table.names.length; c++) {
     if (c === idColumn) continue;
-    const name = table.names[c] || `column_${c + 1}`;
+    const name = joinedName(table, c);
     if (obs.has(name))
       warnings.push(`${file}: column '${name}' replaces the obs column of the same name`);
     const column = table.columns[c];
     obs.set(name, columnFromStrings(Array.from(rowOfCell, (r) => (r < 0 ? '' : column[r]))));
   }
   return { ...data, obs, warnings };
+}
+
+/** The obs name column c of a metadata table gets when joined. */
+export function joinedName(table: TextTable, c: number): string {
+  return table.names[c] || `column_${c + 1}`;
 }
 
 function chooseIdColumn(table: TextTable, cellIndex: ReadonlyMap<string, number>): number {

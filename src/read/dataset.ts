@@ -71,4 +71,19 @@ export interface ReadOptions {
   orientation?: 'auto' | 'genes-as-rows' | 'cells-as-rows';
   /** Delimited text: a separate cell metadata table joined by cell id. */
   cellMetadata?: string;
+  /**
+   * Called once with the names of the cell metadata columns and of the
+   * obsm/obsp entries. h5ad and Loom call it before they read the expression
+   * matrix, so a caller can reject an option naming a column that does not
+   * exist before the heavy work; `readInput` calls it after the read for the
+   * other formats. The names may include entries the reader later skips.
+   */
+  beforeMatrix?: (found: MetadataNames) => void;
+}
+
+/** What an input's cell metadata and stored embeddings and graphs are called. */
+export interface MetadataNames {
+  readonly obs: readonly string[];
+  readonly obsm: readonly string[];
+  readonly obsp: readonly string[];
 }

@@ -61,6 +61,12 @@ export async function readH5ad(path: string, options: ReadOptions = {}): Promise
     const { matrixPath, varPath } = locateMatrix(file, choice);
     const obs = readFrame(file, 'obs', warnings);
     const vars = readFrame(file, varPath, warnings);
+    const obsm = entityAt(file, 'obsm');
+    options.beforeMatrix?.({
+      obs: [...obs.columns.keys()],
+      obsm: isGroup(obsm) ? obsm.keys() : [],
+      obsp: obspSources(file).map(([name]) => name),
+    });
     const X = readMatrix(file, matrixPath);
     requireLength(path, 'obs', obs.index.length, X.nRows);
     requireLength(path, varPath, vars.index.length, X.nCols);
@@ -289,9 +295,8 @@ function readObsm(file: H5File, nCells: number, warnings: string[]): Map<string,
   return out;
 }
 
-/** obsp graphs (sparse or dense) plus the pre-0.7 uns/neighbors graphs when obsp lacks them. */
-function readObsp(file: H5File, nCells: number, warnings: string[]): Map<string, CsrMatrix> {
-  const out = new Map<string, CsrMatrix>();
+/** Each obsp graph's name and path, with the pre-0.7 uns/neighbors graphs that obsp lacks. */
+function obspSources(file: H5File): [string, string][] {
   const sources: [string, string][] = [];
   const group = entityAt(file, 'obsp');
   if (isGroup(group)) for (const name of group.keys()) sources.push([name, `obsp/${name}`]);
@@ -301,7 +306,13 @@ function readObsp(file: H5File, nCells: number, warnings: string[]): Map<string,
       sources.push([name, legacy]);
     }
   }
-  for (const [name, path] of sources) {
+  return sources;
+}
+
+/** obsp graphs (sparse or dense) plus the pre-0.7 uns/neighbors graphs when obsp lacks them. */
+function readObsp(file: H5File, nCells: number, warnings: string[]): Map<string, CsrMatrix> {
+  const out = new Map<string, CsrMatrix>();
+  for (const [name, path] of obspSources(file)) {
     try {
       const graph = readMatrix(file, path);
       if (graph.nRows !== nCells || graph.nCols !== nCells) {

@@ -12,7 +12,7 @@ export { detectFormat } from './detect.ts';
 export { readH5ad } from './h5ad.ts';
 export { type InputSummary, inspectInput } from './inspect.ts';
 export { readLoom } from './loom.ts';
-export { type ReadInputOptions, readInput } from './read-input.ts';
+export { metadataNames, type ReadInputOptions, readInput } from './read-input.ts';
 export { readTenxH5 } from './tenx-h5.ts';
 export { readTenxMtx } from './tenx-mtx.ts';
 export { readVisium } from './visium.ts';

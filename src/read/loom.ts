@@ -42,12 +42,11 @@ interface Attributes {
  * with '-1', '-2' suffixes (as anndata's var_names_make_unique does).
  * Compound column attributes (an Embedding with _X, _Y fields) become obsm.
  */
-export async function readLoom(path: string, _options: ReadOptions = {}): Promise<ExpressionData> {
+export async function readLoom(path: string, options: ReadOptions = {}): Promise<ExpressionData> {
   return withHdf5(path, (file) => {
     const warnings: string[] = [];
     const matrix = dataset(file, 'matrix');
     const [nGenes, nCells] = shapeOf(matrix);
-    const X = readDenseAsCsr(matrix, true);
     const rows = readAttributes(file, 'row_attrs', nGenes, warnings);
     const cols = readAttributes(file, 'col_attrs', nCells, warnings);
     for (const name of rows.matrices.keys()) {
@@ -59,6 +58,12 @@ export async function readLoom(path: string, _options: ReadOptions = {}): Promis
     );
     const cellIds = takeIds(cols.columns, CELL_ID_ATTRS, nCells, 'cell', warnings);
     requireUniqueIds(path, 'col_attrs (cell ids)', cellIds);
+    options.beforeMatrix?.({
+      obs: cols.columns.map(([name]) => name),
+      obsm: [...cols.matrices.keys()],
+      obsp: [],
+    });
+    const X = readDenseAsCsr(matrix, true);
     const graphs = entityAt(file, 'col_graphs');
     if (isGroup(graphs) && graphs.keys().length > 0) {
       // Loom graphs are COO triples; none of our sources needs them yet.

@@ -1,5 +1,5 @@
-import { joinCellMetadata } from './cell-metadata.ts';
-import type { ExpressionData, InputFormat, ReadOptions } from './dataset.ts';
+import { joinCellMetadata, joinedName, readTextTable, type TextTable } from './cell-metadata.ts';
+import type { ExpressionData, InputFormat, MetadataNames, ReadOptions } from './dataset.ts';
 import { readDelimited } from './delimited.ts';
 import { detectFormat } from './detect.ts';
 import { readH5ad } from './h5ad.ts';
@@ -27,26 +27,56 @@ export async function readInput(
   options: ReadInputOptions = {},
 ): Promise<ExpressionData> {
   const format = options.format ?? (await detectFormat(path));
+  // The delimited reader joins the metadata itself.
+  const joinHere = options.cellMetadata !== undefined && format !== 'delimited';
+  // Small next to the matrix: read first, so its columns are known before the matrix is.
+  const table = joinHere ? await readTextTable(options.cellMetadata!) : undefined;
+  const { beforeMatrix } = options;
+  let told = false;
+  const readerOptions: ReadInputOptions = {
+    ...options,
+    beforeMatrix:
+      beforeMatrix &&
+      ((found) => {
+        told = true;
+        beforeMatrix(table ? withTableColumns(found, table) : found);
+      }),
+  };
   let data: ExpressionData;
   switch (format) {
     case 'h5ad':
-      data = await readH5ad(path, options);
+      data = await readH5ad(path, readerOptions);
       break;
     case '10x-mtx':
-      data = await readTenxMtx(path, options);
+      data = await readTenxMtx(path, readerOptions);
       break;
     case '10x-h5':
-      data = await readTenxH5(path, options);
+      data = await readTenxH5(path, readerOptions);
       break;
     case 'loom':
-      data = await readLoom(path, options);
+      data = await readLoom(path, readerOptions);
       break;
     case 'visium':
-      data = await readVisium(path, options);
+      data = await readVisium(path, readerOptions);
       break;
     case 'delimited':
-      // The delimited reader joins the metadata itself.
-      return readDelimited(path, options);
+      data = await readDelimited(path, readerOptions);
+      break;
   }
-  return options.cellMetadata ? joinCellMetadata(data, options.cellMetadata) : data;
+  if (table) data = await joinCellMetadata(data, options.cellMetadata!, table);
+  if (beforeMatrix && !told) beforeMatrix(metadataNames(data));
+  return data;
+}
+
+/** The names `ReadOptions.beforeMatrix` gets, for data already read. */
+export function metadataNames(data: ExpressionData): MetadataNames {
+  return { obs: [...data.obs.keys()], obsm: [...data.obsm.keys()], obsp: [...data.obsp.keys()] };
+}
+
+/** `found` plus every column a join of `table` could add (the id column's too: a superset). */
+function withTableColumns(found: MetadataNames, table: TextTable): MetadataNames {
+  const added = table.names
+    .map((_, c) => joinedName(table, c))
+    .filter((n) => !found.obs.includes(n));
+  return { ...found, obs: [...found.obs, ...added] };
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import h5wasm from 'h5wasm/node';
 import { ScgraphError } from '../../src/errors.ts';
 import { readH5ad } from '../../src/read/h5ad.ts';
 import {
@@ -174,5 +177,60 @@ describe('readH5ad on files written by anndata 0.8', () => {
       assert.match(error.message, /9 entries.*10/);
       return true;
     });
+  });
+});
+
+describe('readH5ad beforeMatrix', () => {
+  it('names the obs columns and obsp graphs, the pre-0.7 ones included', async () => {
+    const calls: unknown[] = [];
+    await readH5ad(legacyFile, { beforeMatrix: (found) => calls.push(found) });
+    assert.equal(calls.length, 1);
+    const found = calls[0] as { obs: string[]; obsm: string[]; obsp: string[] };
+    for (const name of ['cell_type', 'group']) assert.ok(found.obs.includes(name), name);
+    // The case says the graph under uns/neighbors is the cell graph.
+    assert.ok(found.obsp.includes('connectivities'));
+  });
+
+  it('is called before X is read: its error wins over a broken matrix', async () => {
+    // obs and var are fine; X/data holds strings, which reading X rejects.
+    const dir = mkdtempSync(join(tmpdir(), 'scgraph-before-'));
+    const path = join(dir, 'broken-x.h5ad');
+    try {
+      await h5wasm.ready;
+      const file = new h5wasm.File(path, 'w');
+      for (const [name, ids] of [
+        ['obs', ['c1', 'c2']],
+        ['var', ['g1', 'g2']],
+      ] as const) {
+        const group = file.create_group(name);
+        group.create_attribute('_index', '_index');
+        group.create_attribute('encoding-type', 'dataframe');
+        group.create_attribute('encoding-version', '0.2.0');
+        group.create_dataset({ name: '_index', data: [...ids], dtype: 'S' });
+        if (name === 'obs') group.create_dataset({ name: 'kind', data: ['a', 'b'], dtype: 'S' });
+      }
+      const x = file.create_group('X');
+      x.create_attribute('encoding-type', 'csr_matrix');
+      x.create_attribute('encoding-version', '0.1.0');
+      x.create_attribute('shape', [2, 2]);
+      x.create_dataset({ name: 'data', data: ['x', 'y'], dtype: 'S' });
+      x.create_dataset({ name: 'indices', data: Int32Array.of(0, 1) });
+      x.create_dataset({ name: 'indptr', data: Int32Array.of(0, 1, 2) });
+      file.close();
+      await assert.rejects(readH5ad(path), /numeric|data/i);
+      const seen: string[][] = [];
+      await assert.rejects(
+        readH5ad(path, {
+          beforeMatrix: (found) => {
+            seen.push([...found.obs]);
+            throw new Error('stop before the matrix');
+          },
+        }),
+        /stop before the matrix/,
+      );
+      assert.deepEqual(seen, [['kind']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -60,3 +60,17 @@ describe('readLoom on the bundled pbmc_small.loom', () => {
     );
   });
 });
+
+describe('readLoom beforeMatrix', () => {
+  it('names the column attributes and embeddings that become obs and obsm', async () => {
+    const calls: { obs: readonly string[]; obsm: readonly string[] }[] = [];
+    const data = await readLoom(`${SCOPE}/pbmc_scope.loom`, {
+      beforeMatrix: (found) => calls.push(found),
+    });
+    assert.equal(calls.length, 1);
+    assert.ok(calls[0].obs.includes('ClusterID'));
+    assert.ok(calls[0].obsm.includes('Embedding'));
+    // Nothing named that the result lacks: the cell id attribute is not a column.
+    assert.deepEqual([...calls[0].obs], [...data.obs.keys()]);
+  });
+});

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { MetadataNames } from '../../src/read/dataset.ts';
 import { inspectInput, readInput } from '../../src/read/index.ts';
 import { reference, rejectsWith, valueCounts } from './helpers.ts';
 
@@ -14,6 +16,34 @@ describe('readInput', () => {
       cellMetadata: 'data/lung/lung_cells.csv',
     });
     assert.deepEqual(valueCounts(lung.obs.get('Time')), reference.lung.Time);
+  });
+
+  it('tells beforeMatrix once, with the metadata table columns, for every format', async () => {
+    const header = readFileSync('data/pbmc_small/cells.csv', 'utf8')
+      .split('\n')[0]
+      .split(',')
+      .map((f) => f.replaceAll('"', ''));
+    for (const input of ['data/pbmc_small/10x_v2', 'data/pbmc_small/pbmc_small.loom']) {
+      const calls: MetadataNames[] = [];
+      const data = await readInput(input, {
+        cellMetadata: 'data/pbmc_small/cells.csv',
+        beforeMatrix: (found) => calls.push(found),
+      });
+      assert.equal(calls.length, 1, input);
+      for (const name of header.slice(1))
+        assert.ok(calls[0].obs.includes(name), `${input}: ${name}`);
+      // Every column the result has was named (the names may hold more).
+      for (const name of data.obs.keys()) assert.ok(calls[0].obs.includes(name), name);
+    }
+    // A bad metadata table is refused before the matrix is read.
+    await rejectsWith(
+      readInput('data/pbmc_small/pbmc_small.loom', {
+        cellMetadata: 'data/pbmc_small/no-such-cells.csv',
+        beforeMatrix: () => assert.fail('called for a missing table'),
+      }),
+      'invalid-input',
+      /no-such-cells\.csv/,
+    );
   });
 
   it('reads as a forced format and fails clearly when it does not fit', async () => {
