@@ -194,7 +194,7 @@ export async function buildDataset(
     genome: params.genome,
     orientation: params.orientation,
     cellMetadata: params.cellMetadata,
-    // Option references are checked before the matrix is read (h5ad, Loom), so a typo fails fast.
+    // Option references are checked before the matrix is read (h5ad, Loom, 10x HDF5): a typo fails fast.
     beforeMatrix: (found) => checkReferences(params, found),
   });
   warnings.push(...data.warnings);

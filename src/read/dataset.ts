@@ -73,7 +73,7 @@ export interface ReadOptions {
   cellMetadata?: string;
   /**
    * Called once with the names of the cell metadata columns and of the
-   * obsm/obsp entries. h5ad and Loom call it before they read the expression
+   * obsm/obsp entries. h5ad, Loom and 10x HDF5 call it before they read the expression
    * matrix, so a caller can reject an option naming a column that does not
    * exist before the heavy work; `readInput` calls it after the read for the
    * other formats. The names may include entries the reader later skips.

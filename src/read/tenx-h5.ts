@@ -58,6 +58,8 @@ export async function readTenxH5(path: string, options: ReadOptions = {}): Promi
       });
     }
     requireUniqueIds(path, `${group}/barcodes`, barcodes);
+    // Cell metadata comes only from a side table (readInput adds its columns).
+    options.beforeMatrix?.({ obs: [], obsm: [], obsp: [] });
 
     // Genes × cells CSC is cells × genes CSR: indptr runs over cells.
     const full = readCompressedSparse(file, group, 'csr', nCells, nGenes);

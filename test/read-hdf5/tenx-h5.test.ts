@@ -95,3 +95,14 @@ describe('readTenxH5 on a Cell Ranger 3 file with antibody rows', () => {
     assert.deepEqual(types.categories, ['Antibody Capture', 'Gene Expression']);
   });
 });
+
+describe('readTenxH5 beforeMatrix', () => {
+  it('is called once, before the matrix, with no columns of its own', async () => {
+    const calls: unknown[] = [];
+    await readTenxH5(legacyFile, {
+      genome: legacyExpected.genomes[0],
+      beforeMatrix: (found) => calls.push(found),
+    });
+    assert.deepEqual(calls, [{ obs: [], obsm: [], obsp: [] }]);
+  });
+});
