@@ -97,7 +97,7 @@ describe('readTenxH5 on a Cell Ranger 3 file with antibody rows', () => {
 });
 
 describe('readTenxH5 beforeMatrix', () => {
-  it('is called once, before the matrix, with no columns of its own', async () => {
+  it('is called once, with no columns of its own', async () => {
     const calls: unknown[] = [];
     await readTenxH5(legacyFile, {
       genome: legacyExpected.genomes[0],
