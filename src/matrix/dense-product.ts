@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { startEvalWorker } from './eval-worker.ts';
 import { isShared, rowBlockTesting } from './row-blocks.ts';
-import { startEvalWorker } from './shared-rows.ts';
 
 /** Matrix order from which products are split with a worker thread (8 MB of float64). */
 const SPLIT_MIN_ORDER = 1000;

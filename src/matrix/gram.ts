@@ -1,13 +1,6 @@
 import { availableParallelism } from 'node:os';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  type Worker,
-} from 'node:worker_threads';
 import type { CsrMatrix } from './csr.ts';
-import { allocate } from './row-blocks.ts';
-import { SHARED_ROWS_VIEWS, sharedRows, startEvalWorker } from './shared-rows.ts';
+import { allocate, type BlockKernel, inSharedMemory, runRowBlocks } from './row-blocks.ts';
 
 export interface GramOptions {
   /**
@@ -17,7 +10,7 @@ export interface GramOptions {
   threads?: number;
   /**
    * Stored values below which all blocks run on this thread: starting a worker
-   * and copying its rows costs more than it saves (default 2,000,000).
+   * costs more than it saves (default 2,000,000).
    */
   workerThreshold?: number;
 }
@@ -30,22 +23,14 @@ export interface GramOptions {
 export const GRAM_BLOCKS = 4;
 const DEFAULT_WORKER_THRESHOLD = 2_000_000;
 
-// Block states in the shared state array.
-const PENDING = 0;
-const TAKEN = 1;
-const DONE = 2;
-const FAILED = 3;
-
 /**
  * The upper triangle (with diagonal) of XᵀX, dense genes × genes float64 (the
  * lower triangle is left zero). Rows are cut into GRAM_BLOCKS blocks of about
  * equal work (a row with r stored values costs r(r+1)/2); each block's
  * partial triangle is computed by `gramRows` and the partials are summed in
- * block order. With more than one thread, worker threads take blocks too:
- * each reads its blocks' rows in shared memory (X's own arrays when they lie
- * there, else a copy of those rows), and this thread takes any block a worker has not started once its
- * own are done, so a worker that never starts costs time, not the result. An
- * error in a worker is thrown here.
+ * block order. With more than one thread the blocks run on `runRowBlocks`'
+ * workers, which read X in shared memory: X's own arrays when they lie there
+ * (readers and the HVG subset put large ones there), else a copy of X.
  */
 export function gramUpper(X: CsrMatrix, options: GramOptions = {}): Float64Array {
   const m = X.nCols;
@@ -59,6 +44,7 @@ export function gramUpper(X: CsrMatrix, options: GramOptions = {}): Float64Array
   const G = allocate(Float64Array, m * m);
 
   if (threads === 1) {
+    // One partial, reused block after block.
     const partial = new Float64Array(packed);
     for (let b = 0; b < GRAM_BLOCKS; b++) {
       partial.fill(0);
@@ -68,53 +54,40 @@ export function gramUpper(X: CsrMatrix, options: GramOptions = {}): Float64Array
     return G;
   }
 
-  const state = new Int32Array(new SharedArrayBuffer(GRAM_BLOCKS * 4));
-  const partials = Array.from(
-    { length: GRAM_BLOCKS },
-    () => new Float64Array(new SharedArrayBuffer(packed * 8)),
+  const partials = allocate(Float64Array, GRAM_BLOCKS * packed, true);
+  runRowBlocks(
+    'gramUpper',
+    gramBlock,
+    {
+      indptr: inSharedMemory(X.indptr),
+      indices: inSharedMemory(X.indices),
+      data: inSharedMemory(X.data),
+      partials,
+    },
+    bounds,
+    { m, packed },
+    { threads, helpers: [gramRows] },
   );
-  // Block b belongs to thread b mod threads; thread 0 is this one.
-  const owner = (b: number) => b % threads;
-  const workers: Worker[] = [];
-  const errorPorts: MessagePort[] = [];
-  try {
-    for (let t = 1; t < threads; t++) {
-      const jobs = [];
-      for (let b = 0; b < GRAM_BLOCKS; b++) {
-        if (owner(b) === t) jobs.push({ block: b, ...sharedRows(X, bounds[b], bounds[b + 1]) });
-      }
-      const channel = new MessageChannel();
-      const worker = startEvalWorker(
-        WORKER_SOURCE,
-        { m, jobs, partials: partials.map((p) => p.buffer), state: state.buffer },
-        channel.port2,
-      );
-      workers.push(worker);
-      errorPorts.push(channel.port1);
-    }
-    const run = (b: number) => {
-      if (Atomics.compareExchange(state, b, PENDING, TAKEN) !== PENDING) return;
-      gramRows(X.indptr, X.indices, X.data, bounds[b], bounds[b + 1], m, partials[b]);
-      Atomics.store(state, b, DONE);
-    };
-    for (let b = 0; b < GRAM_BLOCKS; b++) if (owner(b) === 0) run(b);
-    // Workers take their blocks first to last; taking theirs last to first meets them halfway.
-    for (let b = GRAM_BLOCKS - 1; b >= 0; b--) run(b);
-    for (let b = 0; b < GRAM_BLOCKS; b++) {
-      while (Atomics.load(state, b) === TAKEN) Atomics.wait(state, b, TAKEN, 1000);
-      if (Atomics.load(state, b) === FAILED) {
-        const port = errorPorts[owner(b) - 1];
-        const reason = receiveMessageOnPort(port)?.message ?? 'no message';
-        throw new Error(`gramUpper: a worker failed on row block ${b}: ${reason}`);
-      }
-      addPacked(G, partials[b], m);
-    }
-    return G;
-  } finally {
-    for (const worker of workers) void worker.terminate();
-    for (const port of errorPorts) port.close();
+  for (let b = 0; b < GRAM_BLOCKS; b++) {
+    addPacked(G, partials.subarray(b * packed, (b + 1) * packed), m);
   }
+  return G;
 }
+
+/** Block `block`'s rows into its own packed partial triangle (runRowBlocks kernel). */
+const gramBlock: BlockKernel<{ m: number; packed: number }> = (a, block, first, last, p) => {
+  const partials = a.partials as Float64Array;
+  const out = partials.subarray(block * p.packed, (block + 1) * p.packed);
+  gramRows(
+    a.indptr as Float64Array,
+    a.indices as Int32Array,
+    a.data as Float32Array,
+    first,
+    last,
+    p.m,
+    out,
+  );
+};
 
 /**
  * GRAM_BLOCKS + 1 row boundaries splitting the Gram work Σ r(r+1)/2 (r stored
@@ -218,30 +191,3 @@ export function gramRows(
     }
   }
 }
-
-/*
- * Worker body (CommonJS, run with eval so it needs no TypeScript loader):
- * computes its blocks in order unless this thread took one first; a failure
- * is posted back and marked so that gramUpper throws it. `__name` is the
- * helper esbuild (tsx) inserts into compiled functions to keep their names.
- */
-const WORKER_SOURCE = `
-const { workerData: w } = require('node:worker_threads');
-const __name = (f) => f;
-const gramRows = ${gramRows.toString()};
-const views = ${SHARED_ROWS_VIEWS};
-const state = new Int32Array(w.state);
-for (const job of w.jobs) {
-  if (Atomics.compareExchange(state, job.block, ${PENDING}, ${TAKEN}) !== ${PENDING}) continue;
-  let outcome = ${DONE};
-  try {
-    const r = views(job);
-    gramRows(r.indptr, r.indices, r.data, 0, job.rows, w.m, new Float64Array(w.partials[job.block]));
-  } catch (err) {
-    w.errors.postMessage(String((err && err.stack) || err));
-    outcome = ${FAILED};
-  }
-  Atomics.store(state, job.block, outcome);
-  Atomics.notify(state, job.block);
-}
-`;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { startEvalWorker } from './shared-rows.ts';
+import { startEvalWorker } from './eval-worker.ts';
 
 /** The typed arrays a block kernel reads and writes. */
 export type BlockArray = Float64Array | Float32Array | Int32Array | Uint8Array;

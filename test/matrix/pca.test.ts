@@ -7,6 +7,7 @@ import { lanczosTopEigen, tridiagonalEigen } from '../../src/matrix/lanczos.ts';
 import { pca } from '../../src/matrix/pca.ts';
 import { subsetCsr } from '../../src/matrix/qc.ts';
 import { Random } from '../../src/matrix/random.ts';
+import { rowBlockTesting } from '../../src/matrix/row-blocks.ts';
 import { csrFromDense, reference, relDiff } from './reference-fixture.ts';
 
 // The reference's HVG matrix (300 cells × 200 genes of normalized log data).
@@ -274,9 +275,15 @@ test('gramUpper on worker threads gives the same bytes as on one thread, and equ
     data: Float32Array.from(data),
   };
   const one = gramUpper(X, { threads: 1 });
-  for (const threads of [2, 3, 4]) {
-    const many = gramUpper(X, { threads, workerThreshold: 0 });
-    assert.ok(Buffer.from(many.buffer).equals(Buffer.from(one.buffer)), `${threads} threads`);
+  // Workers take their blocks (none is taken back), so the worker path is the one checked.
+  rowBlockTesting.waitForWorkers = true;
+  try {
+    for (const threads of [2, 3, 4]) {
+      const many = gramUpper(X, { threads, workerThreshold: 0 });
+      assert.ok(Buffer.from(many.buffer).equals(Buffer.from(one.buffer)), `${threads} threads`);
+    }
+  } finally {
+    rowBlockTesting.waitForWorkers = false;
   }
   // Reference: every row's stored pairs added straight into a full matrix.
   const expected = new Float64Array(m * m);
