@@ -54,9 +54,11 @@ export async function readVisium(dir: string, options: ReadOptions = {}): Promis
 
   const matrixPath = await findFirst(dir, MATRIX_CANDIDATES, 'matrix');
   const positionsPath = await findFirst(dir, POSITION_FILES, 'spot positions');
+  // The positions add obs columns after the matrix is read: the hook waits for readInput.
+  const { beforeMatrix: _, ...matrixOptions } = options;
   const matrix = matrixPath.endsWith('.h5')
-    ? await readTenxH5(matrixPath, options)
-    : await readTenxMtx(matrixPath, options);
+    ? await readTenxH5(matrixPath, matrixOptions)
+    : await readTenxMtx(matrixPath, matrixOptions);
   const positions = await readPositions(positionsPath);
 
   const keep: number[] = [];

@@ -35,6 +35,27 @@ describe('readInput', () => {
       // Every column the result has was named (the names may hold more).
       for (const name of data.obs.keys()) assert.ok(calls[0].obs.includes(name), name);
     }
+    // Every format: the hook is told once, naming every column the result has. Visium's
+    // positions add theirs after the matrix (Space Ranger's in_tissue, array_row, array_col).
+    for (const input of [
+      'data/visium',
+      'data/hsmm/hsmm.h5ad',
+      'data/guo/guo_qpcr.tsv',
+      'data/tenx_v3_tiny',
+    ]) {
+      const calls: MetadataNames[] = [];
+      const data = await readInput(input, { beforeMatrix: (found) => calls.push(found) });
+      assert.equal(calls.length, 1, input);
+      for (const name of data.obs.keys())
+        assert.ok(calls[0].obs.includes(name), `${input}: ${name}`);
+      for (const name of data.obsm.keys())
+        assert.ok(calls[0].obsm.includes(name), `${input}: ${name}`);
+      if (input === 'data/visium') {
+        for (const name of ['in_tissue', 'array_row', 'array_col']) {
+          assert.ok(calls[0].obs.includes(name), name);
+        }
+      }
+    }
     // A bad metadata table is refused before the matrix is read.
     await rejectsWith(
       readInput('data/pbmc_small/pbmc_small.loom', {
