@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { invalidInput, invalidParameter, isScgraphError, ScgraphError } from '../errors.ts';
 import { fuzzyConnectivities, knnDistanceMatrix } from '../graph/connectivities.ts';
@@ -21,7 +20,7 @@ import {
 import { hashSource, startSourceHash } from '../package/source-hash.ts';
 import type { CellGraph, GraphDataset } from '../package/types.ts';
 import { SPLIT_NAMES } from '../package/types.ts';
-import { writePackage } from '../package/write-package.ts';
+import { checkOutputFolder, writePackage } from '../package/write-package.ts';
 import type { Column, ExpressionData, MetadataNames, Table } from '../read/dataset.ts';
 import { metadataNames, readInput } from '../read/index.ts';
 import { takeRows } from '../read/table.ts';
@@ -88,13 +87,7 @@ export async function buildPackage(
   const { overwrite, ...rest } = options;
   const params = resolveBuildOptions(rest);
   // writePackage checks this too, but only after the whole build; fail before the work.
-  if (!overwrite && existsSync(outDir)) {
-    throw new ScgraphError(
-      'conflict',
-      'output folder already exists (pass --overwrite / overwrite: true to replace it)',
-      { file: outDir },
-    );
-  }
+  checkOutputFolder(outDir, overwrite ?? false, [input, params.cellMetadata]);
   // The input's sha256 (2.6 GB at 200k cells) is computed beside the pipeline.
   const sourceHash = startSourceHash(input);
   let built: BuiltDataset;

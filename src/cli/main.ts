@@ -116,7 +116,10 @@ program
       .default('pca'),
   )
   .option('--seed <n>', 'random seed', int('--seed'), 0)
-  .option('--overwrite', 'replace an existing output folder')
+  .option(
+    '--overwrite',
+    'replace an earlier package in the output folder (nothing else is ever replaced)',
+  )
   .option('--json', 'print the result as JSON')
   .option('-q, --quiet', 'no progress output')
   .action(async (input: string, o: Record<string, unknown>) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { invalidInput, ScgraphError } from '../errors.ts';
 import { checkDataset } from './check-dataset.ts';
 import { primaryEdgeList } from './edge-list.ts';
@@ -40,12 +40,70 @@ export interface WritePackageOptions {
   overwrite?: boolean;
 }
 
+/** What a package folder holds; --overwrite replaces a folder that holds nothing else. */
+const PACKAGE_ENTRIES: ReadonlySet<string> = new Set([NPZ_FILE, H5AD_FILE, MANIFEST_FILE]);
+
+/**
+ * Checks that a package may go to outDir: it is absent or an empty folder,
+ * or, with `overwrite`, a folder holding an earlier package (manifest.json,
+ * graph.npz, dataset.h5ad) and nothing else; and none of `inputs` lies in it.
+ * Throws 'conflict' naming outDir otherwise, so replacing a package never
+ * deletes anything else (such as the data it was built from).
+ */
+export function checkOutputFolder(
+  outDir: string,
+  overwrite: boolean,
+  inputs: readonly (string | undefined)[] = [],
+): void {
+  const dir = realPath(outDir);
+  for (const input of inputs) {
+    if (input === undefined) continue;
+    const path = realPath(input);
+    if (path === dir || path.startsWith(dir + sep)) {
+      throw conflict(outDir, `holds the input ${input}; write the package to another folder`);
+    }
+  }
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) {
+    throw conflict(outDir, 'is a file, not a folder; choose another output folder');
+  }
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return;
+  if (!overwrite) {
+    throw conflict(
+      outDir,
+      'output folder already exists; pass --overwrite to replace the package in it',
+    );
+  }
+  const others = entries.filter((name) => !PACKAGE_ENTRIES.has(name)).sort();
+  if (others.length > 0 || !entries.includes(MANIFEST_FILE)) {
+    const what = others.length
+      ? `files that are not part of a dataset package (${others.slice(0, 3).join(', ')}${others.length > 3 ? `, … ${others.length - 3} more` : ''})`
+      : 'no manifest.json';
+    throw conflict(outDir, `holds ${what}; --overwrite only replaces a dataset package`);
+  }
+}
+
+function conflict(file: string, message: string): ScgraphError {
+  return new ScgraphError('conflict', message, { file });
+}
+
+/** The path with symbolic links resolved where it exists (so links cannot hide an input). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
 /**
  * Write a dataset package folder: graph.npz, dataset.h5ad and manifest.json.
  * Everything is written into a sibling `<outDir>.tmp-<random>` and renamed
  * into place at the end, so outDir is either absent or complete; on any error
- * the temporary folder is removed. With `overwrite`, an existing outDir is
- * renamed aside, the new one renamed in, then the old one deleted.
+ * the temporary folder is removed. With `overwrite`, an existing package at
+ * outDir (see checkOutputFolder) is renamed aside, the new one renamed in,
+ * then the old one deleted.
  *
  * Example: `await writePackage('out/pbmc', dataset, { source: { path: 'pbmc.h5ad' }, parameters, graphStats })`.
  */
@@ -57,15 +115,7 @@ export async function writePackage(
 ): Promise<{ manifest: Manifest; dir: string }> {
   const dir = resolve(outDir);
   checkDataset(dataset);
-  if (existsSync(dir) && !options.overwrite) {
-    throw new ScgraphError(
-      'conflict',
-      'output folder already exists (use overwrite to replace it)',
-      {
-        file: outDir,
-      },
-    );
-  }
+  checkOutputFolder(outDir, options.overwrite ?? false, [manifestInput.source.path]);
   await mkdir(dirname(dir), { recursive: true });
   // The temporary name only has to be unique; it never reaches the output.
   const tmp = `${dir}.tmp-${randomBytes(6).toString('hex')}`;

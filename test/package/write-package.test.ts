@@ -103,21 +103,88 @@ describe('writePackage', () => {
     );
   });
 
-  it('refuses an existing folder unless told to overwrite, then replaces it', async () => {
+  it('refuses an existing package unless told to overwrite, then replaces it', async () => {
     const out = join(root, 'existing');
-    mkdirSync(out);
-    writeFileSync(join(out, 'stale.txt'), 'old');
+    await writePackage(out, smallDataset({ name: 'first' }), input());
+    const before = readFileSync(join(out, 'manifest.json'));
     await assert.rejects(writePackage(out, smallDataset(), input()), (error) => {
       assert.ok(isScgraphError(error));
       assert.equal(error.kind, 'conflict');
-      assert.match(error.message, /already exists/);
+      assert.match(error.message, /already exists.*--overwrite/);
       return true;
     });
-    assert.deepEqual(readdirSync(out), ['stale.txt']);
+    assert.ok(readFileSync(join(out, 'manifest.json')).equals(before), 'left as it was');
 
     await writePackage(out, smallDataset(), input(), { overwrite: true });
     assert.deepEqual(readdirSync(out).sort(), PACKAGE_FILES);
+    assert.ok(!readFileSync(join(out, 'manifest.json')).equals(before), 'replaced');
     assert.deepEqual(leftovers('existing'), []);
+  });
+
+  it('writes into an empty folder, but never replaces anything that is not a package', async () => {
+    const empty = join(root, 'empty-folder');
+    mkdirSync(empty);
+    await writePackage(empty, smallDataset(), input());
+    assert.deepEqual(readdirSync(empty).sort(), PACKAGE_FILES);
+
+    // A folder with other files (here the data a build read) is kept, overwrite or not.
+    const data = join(root, 'data-folder');
+    mkdirSync(data);
+    writeFileSync(join(data, 'cells.loom'), 'precious');
+    writeFileSync(join(data, 'manifest.json'), '{}');
+    await assert.rejects(
+      writePackage(data, smallDataset(), input(), { overwrite: true }),
+      (error) => {
+        assert.ok(isScgraphError(error));
+        assert.equal(error.kind, 'conflict');
+        assert.equal(error.file, data);
+        assert.match(error.message, /not part of a dataset package \(cells\.loom\)/);
+        return true;
+      },
+    );
+    assert.deepEqual(readdirSync(data).sort(), ['cells.loom', 'manifest.json']);
+    assert.equal(readFileSync(join(data, 'cells.loom'), 'utf8'), 'precious');
+
+    // A folder without a manifest is not a package either.
+    const bare = join(root, 'bare');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'graph.npz'), 'not ours');
+    await assert.rejects(
+      writePackage(bare, smallDataset(), input(), { overwrite: true }),
+      /no manifest\.json/,
+    );
+    assert.equal(readFileSync(join(bare, 'graph.npz'), 'utf8'), 'not ours');
+
+    // A file where the folder should go stays a file.
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'notes');
+    await assert.rejects(
+      writePackage(file, smallDataset(), input(), { overwrite: true }),
+      /is a file, not a folder/,
+    );
+    assert.equal(readFileSync(file, 'utf8'), 'notes');
+    assert.deepEqual(leftovers('data-folder'), []);
+  });
+
+  it('refuses an output folder that holds the input, even an earlier package', async () => {
+    const out = join(root, 'holds-input');
+    await writePackage(out, smallDataset(), input());
+    const inside = join(out, 'dataset.h5ad');
+    await assert.rejects(
+      writePackage(
+        out,
+        smallDataset(),
+        { ...input(), source: { path: inside } },
+        { overwrite: true },
+      ),
+      (error) => {
+        assert.ok(isScgraphError(error));
+        assert.equal(error.kind, 'conflict');
+        assert.match(error.message, /holds the input .*dataset\.h5ad/);
+        return true;
+      },
+    );
+    assert.deepEqual(readdirSync(out).sort(), PACKAGE_FILES);
   });
 
   it('leaves nothing behind when the dataset arrays have the wrong length', async () => {
