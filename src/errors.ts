@@ -37,11 +37,14 @@ export class ScgraphError extends Error {
   readonly expected?: string;
   readonly found?: string;
   readonly details?: Record<string, unknown>;
+  /** The message without the file and field it is prefixed with (for callers that name them their own way). */
+  readonly reason: string;
 
   constructor(kind: ErrorKind, message: string, context: ErrorContext = {}, cause?: unknown) {
     super(formatMessage(message, context), cause === undefined ? undefined : { cause });
     this.name = 'ScgraphError';
     this.kind = kind;
+    this.reason = message;
     this.file = context.file;
     this.field = context.field;
     this.expected = context.expected;

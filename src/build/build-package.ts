@@ -148,21 +148,37 @@ interface BuiltDataset {
 }
 
 /** Every option that names a cell metadata column or an obsm/obsp entry names one that exists. */
-function checkReferences(params: ResolvedBuildOptions, found: MetadataNames): void {
-  if (params.label) requireColumnName(found.obs, params.label, 'label');
-  if (params.splitColumn) requireColumnName(found.obs, params.splitColumn, 'split-column');
-  if (params.useRep && !found.obsm.includes(params.useRep)) {
-    throw invalidParameter('use-rep', `no embedding '${params.useRep}' in obsm`, {
-      expected: found.obsm.join(', ') || 'an obsm entry',
-      found: params.useRep,
-    });
+function checkReferences(input: string, params: ResolvedBuildOptions, found: MetadataNames): void {
+  try {
+    if (params.label) requireColumnName(found.obs, params.label, 'label');
+    if (params.splitColumn) requireColumnName(found.obs, params.splitColumn, 'split-column');
+    if (params.useRep && !found.obsm.includes(params.useRep)) {
+      throw invalidParameter('use-rep', `no embedding '${params.useRep}' in obsm`, {
+        expected: found.obsm.join(', ') || 'an obsm entry',
+        found: params.useRep,
+      });
+    }
+    if (params.useGraph && !found.obsp.includes(params.useGraph)) {
+      throw invalidParameter('use-graph', `no graph '${params.useGraph}' in obsp`, {
+        expected: found.obsp.join(', ') || 'an obsp entry',
+        found: params.useGraph,
+      });
+    }
+  } catch (error) {
+    throw withFile(error, input);
   }
-  if (params.useGraph && !found.obsp.includes(params.useGraph)) {
-    throw invalidParameter('use-graph', `no graph '${params.useGraph}' in obsp`, {
-      expected: found.obsp.join(', ') || 'an obsp entry',
-      found: params.useGraph,
-    });
-  }
+}
+
+/** A parameter error that names no file, re-made to name `file` (what the option refers into). */
+function withFile(error: unknown, file: string): unknown {
+  if (!isScgraphError(error) || error.file) return error;
+  return new ScgraphError(error.kind, error.reason, {
+    file,
+    field: error.field,
+    expected: error.expected,
+    found: error.found,
+    details: error.details,
+  });
 }
 
 /** The in-memory part of a build: everything but writing files. */
@@ -188,11 +204,30 @@ export async function buildDataset(
     orientation: params.orientation,
     cellMetadata: params.cellMetadata,
     // Option references are checked before the matrix is read (h5ad, Loom, 10x HDF5): a typo fails fast.
-    beforeMatrix: (found) => checkReferences(params, found),
+    beforeMatrix: (found) => checkReferences(input, params, found),
   });
   warnings.push(...data.warnings);
   // Again on what was kept: a reader may skip an entry it named (an obsm of the wrong shape).
-  checkReferences(params, metadataNames(data));
+  checkReferences(input, params, metadataNames(data));
+  // The columns the labels and split are made from must also be usable as such: find out now,
+  // not after the graph is built (the same calls run again on the cells QC keeps).
+  try {
+    if (params.label) labelsFromColumn(data.obs, params.label);
+    if (params.splitColumn && params.split === 'group') {
+      groupsFromColumn(data.obs, params.splitColumn);
+    }
+    if (params.splitColumn && params.split === 'ordered') {
+      timesFromColumn(data.obs, params.splitColumn);
+    }
+  } catch (error) {
+    throw withFile(error, input);
+  }
+  if (!data.spatial && (params.spatialGraph !== 'auto' || params.graph === 'spatial')) {
+    const option = params.graph === 'spatial' ? 'graph' : 'spatial-graph';
+    throw invalidParameter(option, `'${input}' has no spatial coordinates`, {
+      found: params.graph === 'spatial' ? 'spatial' : params.spatialGraph,
+    });
+  }
   checkValues(data.X, {
     file: input,
     allowNegative: params.transform === 'none',
@@ -339,6 +374,11 @@ export async function buildDataset(
   } else {
     s = step('knn');
     const k = Math.min(params.k, embedding.nRows);
+    if (k < params.k) {
+      warnings.push(
+        `kNN: k = ${params.k} asked, but there are ${embedding.nRows} cells; using k = ${k} (every cell joined to every other)`,
+      );
+    }
     const neighbours = knn(embedding, {
       k,
       method: params.knnMethod,

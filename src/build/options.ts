@@ -87,8 +87,24 @@ export function resolveBuildOptions(
   options: Omit<BuildOptions, 'overwrite'>,
 ): ResolvedBuildOptions {
   const parsed = buildOptionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    checkCombinations(parsed.data);
+    return parsed.data;
+  }
   const issue = parsed.error.issues[0];
   const field = issue.path.join('.') || 'options';
   throw invalidParameter(field, issue.message);
+}
+
+/** Options that need another one, refused before any file is read. */
+function checkCombinations(o: ResolvedBuildOptions): void {
+  if (o.split === 'stratified' && !o.label) {
+    throw invalidParameter('split', 'a stratified split needs --label');
+  }
+  if ((o.split === 'group' || o.split === 'ordered') && !o.splitColumn) {
+    throw invalidParameter('split-column', `a ${o.split} split needs --split-column`);
+  }
+  if (o.spatialGraph === 'radius' && o.spatialRadius === undefined) {
+    throw invalidParameter('spatial-radius', 'a radius graph (--spatial-graph radius) needs it');
+  }
 }

@@ -35,6 +35,13 @@ const fractions = (value: string): [number, number, number] => {
     );
   }
   const sum = parts[0] + parts[1] + parts[2];
+  // 0.7,0.2,0.2 is a typo, not a ratio: refuse it rather than quietly rescale.
+  if (Math.abs(sum - 1) > 1e-6) {
+    throw new InvalidArgumentError(
+      `--fractions must add up to 1, got ${parts.join(' + ')} = ${Number(sum.toFixed(6))}`,
+    );
+  }
+  // Only rounding noise is left to remove.
   return parts.map((p) => p / sum) as [number, number, number];
 };
 
@@ -300,9 +307,12 @@ program.parseAsync(process.argv).catch((error: unknown) => {
         error: { kind: error.kind, message: error.message, file: error.file, field: error.field },
       });
     else {
+      // A parameter is named by its flag, as the user typed it, not by the library's name.
       const flag = error.kind === 'invalid-parameter' ? flagFor(error.field) : undefined;
-      const hint = flag && !error.message.includes(flag) ? ` (${flag})` : '';
-      process.stderr.write(`scgraph: error: ${error.message}${hint}\n`);
+      const text = flag
+        ? [error.file, flag, error.reason].filter(Boolean).join(': ')
+        : error.message;
+      process.stderr.write(`scgraph: error: ${text}\n`);
     }
     process.exitCode = error.kind === 'invalid-parameter' ? 2 : 1;
     return;

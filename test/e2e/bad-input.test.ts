@@ -32,6 +32,8 @@ interface Case {
   existing?: boolean;
   json?: boolean;
   skip?: string | false;
+  /** Refused before any step finishes (no 'done' line on stderr). */
+  early?: boolean;
 }
 
 const HSMM = dataPath('hsmm/hsmm.h5ad');
@@ -115,8 +117,44 @@ const CASES: Case[] = [
   {
     name: 'a label column that does not exist',
     skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
+    early: true,
     args: () => [LOOM!, '--label', 'celltype'],
-    expect: ['label', "'celltype'", 'cluster', 'groups'],
+    expect: ['pbmc_small.loom', '--label', "'celltype'", 'cluster', 'groups'],
+  },
+  {
+    name: '--split group without --split-column',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
+    early: true,
+    args: () => [LOOM!, '--label', 'cluster', '--split', 'group'],
+    expect: ['--split-column', 'group split'],
+  },
+  {
+    name: '--split ordered on a column of text',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
+    early: true,
+    args: () => [LOOM!, '--label', 'cluster', '--split', 'ordered', '--split-column', 'groups'],
+    expect: ['pbmc_small.loom', '--split-column', "'groups'", 'not ordered'],
+  },
+  {
+    name: '--spatial-graph on a file without coordinates',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
+    early: true,
+    args: () => [LOOM!, '--label', 'cluster', '--spatial-graph', 'delaunay'],
+    expect: ['--spatial-graph', 'no spatial coordinates'],
+  },
+  {
+    name: '--spatial-graph radius without --spatial-radius',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
+    early: true,
+    args: () => [LOOM!, '--spatial-graph', 'radius'],
+    expect: ['--spatial-radius', 'radius graph'],
+  },
+  {
+    name: '--fractions that do not add up to 1',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
+    early: true,
+    args: () => [LOOM!, '--label', 'cluster', '--fractions', '0.7,0.2,0.2'],
+    expect: ['--fractions', 'add up to 1', '1.1'],
   },
   {
     name: 'an output folder that already exists (no --overwrite)',
@@ -190,8 +228,11 @@ describe('scgraph build on bad input', () => {
         const lines = r.stderr
           .trimEnd()
           .split('\n')
-          .filter((line) => !/^scgraph: [a-z]+ done in [\d.]+ s/.test(line));
+          .filter((line) => !/^scgraph: [a-z]+ done in [\d.]+ s/.test(line))
+          // A usage error (commander's) ends with this hint.
+          .filter((line) => line !== '(add --help for usage)');
         assert.equal(lines.length, 1, `one error line on stderr, got:\n${r.stderr}`);
+        if (c.early) assert.doesNotMatch(r.stderr, / done in /, 'refused before any step finished');
         assert.match(lines[0], /^scgraph: error: /);
         message = lines[0];
       }
@@ -228,19 +269,26 @@ describe('CLI usage errors', () => {
   });
 
   it('names the command-line flag of an option the library rejects', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'scgraph-flag-')), 'out');
-    const r = await runCli(['build', 'data/pbmc_small/pbmc_small.loom', '-o', out, '-k', '0']);
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /^scgraph: error: 'k': .*>=2 \(-k\/--neighbors\)\n$/);
-    assert.equal(existsSync(out), false);
-    const pcs = await runCli([
-      'build',
-      'data/pbmc_small/pbmc_small.loom',
-      '-o',
-      out,
-      '--n-pcs',
-      '0',
-    ]);
-    assert.match(pcs.stderr, /'nComponents': .* \(--n-pcs\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'scgraph-flag-'));
+    const out = join(dir, 'out');
+    try {
+      const r = await runCli(['build', 'data/pbmc_small/pbmc_small.loom', '-o', out, '-k', '0']);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /^scgraph: error: -k\/--neighbors: .*>=2\n$/);
+      assert.equal(existsSync(out), false);
+      const pcs = await runCli([
+        'build',
+        'data/pbmc_small/pbmc_small.loom',
+        '-o',
+        out,
+        '--n-pcs',
+        '0',
+      ]);
+      // The flag, not the library's name for it (nComponents).
+      assert.match(pcs.stderr, /^scgraph: error: --n-pcs: /);
+      assert.doesNotMatch(pcs.stderr, /nComponents/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
