@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ScgraphError } from '../errors.ts';
 import { createApp } from './app.ts';
 import { createCache, redisClientOf } from './cache/create-cache.ts';
 import { createCatalog } from './catalog/create-catalog.ts';
@@ -72,7 +73,10 @@ export async function startServer(
       metrics,
       sql,
     });
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+      await app.close().catch(() => {});
+      throw listenError(error, config.host, config.port);
+    });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -117,4 +121,24 @@ export async function startServer(
     for (const resource of opened.reverse()) await resource.close().catch(() => {});
     throw error;
   }
+}
+
+/** A port that cannot be taken, as one line naming it and PORT; anything else as it was. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return new ScgraphError(
+      'conflict',
+      `port ${port} on ${host} is already in use (another hub?); set PORT to a free port`,
+      { field: 'PORT' },
+    );
+  }
+  if (code === 'EACCES') {
+    return new ScgraphError(
+      'forbidden',
+      `port ${port} on ${host} needs privileges this process lacks; set PORT above 1023`,
+      { field: 'PORT' },
+    );
+  }
+  return error;
 }
