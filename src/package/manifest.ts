@@ -46,7 +46,19 @@ export interface Manifest {
   readonly files: readonly ManifestFile[];
   /** sha256 of the sorted 'name sha256' lines of `files`; builtAt is not part of it. */
   readonly packageSha256: string;
+  /**
+   * sha256 of the manifest's own canonical JSON without builtAt and this
+   * field (`manifestSha256`), so `validate` sees a field edited afterwards.
+   * Absent in packages written before it existed.
+   */
+  readonly manifestSha256?: string;
   readonly builtAt?: string;
+}
+
+/** The hash `Manifest.manifestSha256` records, for a manifest with or without it. */
+export function manifestSha256(manifest: Manifest): string {
+  const { builtAt: _built, manifestSha256: _self, ...fields } = manifest;
+  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
 }
 
 /** The package hash: sha256 over `<name> <sha256>\n` lines sorted by name. */

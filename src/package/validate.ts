@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashFile, MANIFEST_FILE, type Manifest, packageSha256 } from './manifest.ts';
+import {
+  hashFile,
+  MANIFEST_FILE,
+  type Manifest,
+  manifestSha256,
+  packageSha256,
+} from './manifest.ts';
 
 export interface ValidationResult {
   ok: boolean;
@@ -13,8 +19,9 @@ export interface ValidationResult {
 
 /**
  * Re-hash every file of a package folder against its manifest.json. Reports
- * files that are missing, changed (size or sha256) or not listed, and a
- * packageSha256 that does not match the listed files.
+ * files that are missing, changed (size or sha256) or not listed, a
+ * packageSha256 that does not match the listed files, and a manifest whose
+ * fields no longer match its manifestSha256 (builtAt may change freely).
  */
 export async function validatePackage(dir: string): Promise<ValidationResult> {
   const problems: string[] = [];
@@ -57,6 +64,15 @@ export async function validatePackage(dir: string): Promise<ValidationResult> {
     problems.push(
       `${MANIFEST_FILE}: packageSha256 ${manifest.packageSha256} does not match the files (${expected})`,
     );
+  }
+  // Older packages carry no manifestSha256; their other fields cannot be checked.
+  if (manifest.manifestSha256 !== undefined) {
+    const own = manifestSha256(manifest);
+    if (manifest.manifestSha256 !== own) {
+      problems.push(
+        `${MANIFEST_FILE}: its fields were changed after it was written (manifestSha256 ${manifest.manifestSha256}, the fields hash to ${own})`,
+      );
+    }
   }
   return { ok: problems.length === 0, problems, manifest };
 }

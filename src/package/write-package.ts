@@ -13,6 +13,7 @@ import {
   MANIFEST_SCHEMA_VERSION,
   type Manifest,
   type ManifestFile,
+  manifestSha256,
   packageSha256,
 } from './manifest.ts';
 import { zipCheckedNpz } from './npz.ts';
@@ -154,7 +155,7 @@ async function writeContents(
   ] as const) {
     files.push({ name, format, ...(await hashFile(join(tmp, name))) });
   }
-  const manifest: Manifest = {
+  const fields: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     name: dataset.name,
     source,
@@ -173,6 +174,7 @@ async function writeContents(
     packageSha256: packageSha256(files),
     ...(input.builtAt === undefined ? {} : { builtAt: input.builtAt }),
   };
+  const manifest: Manifest = { ...fields, manifestSha256: manifestSha256(fields) };
   await writeFile(join(tmp, MANIFEST_FILE), canonicalJson(manifest));
   return manifest;
 }

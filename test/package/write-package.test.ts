@@ -271,6 +271,28 @@ describe('validatePackage', () => {
     assert.match(result.problems[0], /packageSha256 0{64} does not match/);
   });
 
+  it('detects an edited manifest field, but lets builtAt change', async () => {
+    const dir = await freshPackage('edited');
+    const path = join(dir, 'manifest.json');
+    const original = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...original, builtAt: '2030-01-01T00:00:00Z' }));
+    assert.deepEqual((await validatePackage(dir)).problems, []);
+
+    writeFileSync(
+      path,
+      JSON.stringify({ ...original, counts: { ...original.counts, cells: 999 } }),
+    );
+    const edited = await validatePackage(dir);
+    assert.equal(edited.ok, false);
+    assert.equal(edited.problems.length, 1);
+    assert.match(edited.problems[0], /^manifest\.json: its fields were changed/);
+
+    // A package from before manifestSha256 existed is checked on its files alone.
+    const { manifestSha256: _, ...older } = original;
+    writeFileSync(path, JSON.stringify({ ...older, counts: { ...original.counts, cells: 999 } }));
+    assert.deepEqual((await validatePackage(dir)).problems, []);
+  });
+
   it('reports a missing manifest', async () => {
     const dir = join(root, 'empty');
     mkdirSync(dir);
