@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isScgraphError } from '../../src/errors.ts';
 import { migrate, migrationState } from '../../src/service/db/migrate.ts';
 import { openSql } from '../../src/service/db/open-sql.ts';
 import { type OpenBackend, sqlBackends } from './backends.ts';
@@ -111,6 +114,36 @@ describe('pglite data folder', () => {
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('is refused while another live process has it open, and taken over from a dead one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scgraph-owner-'));
+    const owner = `${dir}.owner.pid`;
+    const config = {
+      database: { kind: 'pglite' as const, dataDir: dir },
+      statementTimeoutMs: 5000,
+    };
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      writeFileSync(owner, `${other.pid}\n`);
+      await assert.rejects(openSql(config), (error: unknown) => {
+        assert.ok(isScgraphError(error));
+        assert.equal(error.kind, 'conflict');
+        assert.match(error.message, new RegExp(`open in process ${other.pid}.*DATABASE_URL`));
+        return true;
+      });
+      assert.equal(readFileSync(owner, 'utf8'), `${other.pid}\n`, 'the owner file is left alone');
+
+      other.kill();
+      await once(other, 'exit');
+      const db = await openSql(config);
+      assert.equal(readFileSync(owner, 'utf8'), `${process.pid}\n`);
+      await db.close();
+      assert.equal(existsSync(owner), false, 'released on close');
+    } finally {
+      other.kill();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(owner, { force: true });
     }
   });
 });
