@@ -1,3 +1,4 @@
+import { invalidParameter, isScgraphError } from '../errors.ts';
 import { joinCellMetadata, joinedName, readTextTable, type TextTable } from './cell-metadata.ts';
 import type { ExpressionData, InputFormat, MetadataNames, ReadOptions } from './dataset.ts';
 import { readDelimited } from './delimited.ts';
@@ -43,29 +44,55 @@ export async function readInput(
       }),
   };
   let data: ExpressionData;
-  switch (format) {
-    case 'h5ad':
-      data = await readH5ad(path, readerOptions);
-      break;
-    case '10x-mtx':
-      data = await readTenxMtx(path, readerOptions);
-      break;
-    case '10x-h5':
-      data = await readTenxH5(path, readerOptions);
-      break;
-    case 'loom':
-      data = await readLoom(path, readerOptions);
-      break;
-    case 'visium':
-      data = await readVisium(path, readerOptions);
-      break;
-    case 'delimited':
-      data = await readDelimited(path, readerOptions);
-      break;
+  try {
+    data = await readAs(format, path, readerOptions);
+  } catch (error) {
+    throw options.format ? await blameForcedFormat(error, path, options.format) : error;
   }
   if (table) data = await joinCellMetadata(data, options.cellMetadata!, table);
   if (beforeMatrix && !told) beforeMatrix(metadataNames(data));
   return data;
+}
+
+/**
+ * A read that failed under a forced --format, re-worded when the file looks
+ * like another format: that, not the detail the reader tripped on, is the
+ * user's mistake.
+ */
+async function blameForcedFormat(
+  error: unknown,
+  path: string,
+  forced: InputFormat,
+): Promise<unknown> {
+  const detected = await detectFormat(path).catch(() => undefined);
+  if (!isScgraphError(error) || detected === undefined || detected === forced) return error;
+  return invalidParameter(
+    'format',
+    `${path} looks like ${detected}, not ${forced}: leave --format out, or give --format ${detected} (read as ${forced}: ${error.reason})`,
+    { expected: detected, found: forced },
+  );
+}
+
+/** The reader of `format`. */
+function readAs(
+  format: InputFormat,
+  path: string,
+  readerOptions: ReadInputOptions,
+): Promise<ExpressionData> {
+  switch (format) {
+    case 'h5ad':
+      return readH5ad(path, readerOptions);
+    case '10x-mtx':
+      return readTenxMtx(path, readerOptions);
+    case '10x-h5':
+      return readTenxH5(path, readerOptions);
+    case 'loom':
+      return readLoom(path, readerOptions);
+    case 'visium':
+      return readVisium(path, readerOptions);
+    case 'delimited':
+      return readDelimited(path, readerOptions);
+  }
 }
 
 /** The names `ReadOptions.beforeMatrix` gets, for data already read. */

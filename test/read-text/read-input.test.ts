@@ -73,10 +73,22 @@ describe('readInput', () => {
       orientation: 'cells-as-rows',
     });
     assert.equal(data.X.nRows, reference.guo.shape_cells_genes[0]);
+    // The message blames the forced format, naming the one the file looks like.
     await rejectsWith(
       readInput('data/guo/guo_qpcr.tsv', { format: 'h5ad' }),
-      'invalid-input',
-      /guo_qpcr\.tsv/,
+      'invalid-parameter',
+      /guo_qpcr\.tsv looks like delimited, not h5ad.*not an HDF5 file/,
+    );
+    await rejectsWith(
+      readInput('data/pbmc_small/pbmc_small.loom', { format: 'h5ad' }),
+      'invalid-parameter',
+      /looks like loom, not h5ad/,
+    );
+    // A forced format that fits the file but fails on its content keeps the reader's error.
+    await rejectsWith(
+      readInput('data/hsmm/hsmm.h5ad', { format: 'h5ad', matrix: 'layers/none' }),
+      'invalid-parameter',
+      /'layers\/none' is not in/,
     );
   });
 });
