@@ -3,7 +3,7 @@ import type { BuildOptions } from '../build.ts';
 import { buildPackage, TOOL_VERSION } from '../build.ts';
 import { isScgraphError } from '../errors.ts';
 import { validatePackage } from '../package/validate.ts';
-import { inspectInput } from '../read/inspect.ts';
+import { formatSummary, inspectInput } from '../read/inspect.ts';
 import type { ProgressReporter } from './progress.ts';
 import { barReporter, lineReporter, silentReporter } from './progress.ts';
 
@@ -199,7 +199,7 @@ program
   .action(async (input: string, o: { json?: boolean }) => {
     const summary = await inspectInput(input);
     if (o.json) print(summary);
-    else process.stdout.write(`${formatInspect(summary as unknown as Record<string, unknown>)}\n`);
+    else process.stdout.write(`${formatSummary(summary)}\n`);
   });
 
 program
@@ -261,17 +261,6 @@ function pickReporter(quiet: boolean): ProgressReporter {
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function formatInspect(s: Record<string, unknown>): string {
-  const lines = [
-    `format: ${s.format}`,
-    `cells × genes: ${s.nCells} × ${s.nGenes} (${s.nnz} stored values)`,
-  ];
-  for (const key of ['matrixName', 'obs', 'var', 'obsm', 'obsp', 'spatial', 'warnings']) {
-    if (s[key] !== undefined) lines.push(`${key}: ${JSON.stringify(s[key])}`);
-  }
-  return lines.join('\n');
 }
 
 /** Build options whose CLI flag is not their name in kebab case. */

@@ -144,3 +144,49 @@ function withCounts(
   const few = counts.length <= MAX_COUNTED_VALUES;
   return { name, kind, missing, distinct: counts.length, ...(few ? { counts } : {}) };
 }
+
+/** Value counts shown per column in `formatSummary`; the rest are counted, not listed. */
+const SHOWN_VALUES = 8;
+
+/**
+ * The summary as text for a terminal: one line per obs/var column (kind,
+ * values or range, missing), one per embedding and graph, then warnings.
+ */
+export function formatSummary(s: InputSummary): string {
+  const lines = [
+    `format: ${s.format} (matrix: ${s.matrixName})`,
+    `cells × genes: ${s.nCells} × ${s.nGenes} (${s.nnz} stored values)`,
+  ];
+  for (const [title, columns] of [
+    ['obs', s.obs],
+    ['var', s.var],
+  ] as const) {
+    if (columns.length === 0) {
+      lines.push(`${title}: none`);
+      continue;
+    }
+    lines.push(`${title} (${columns.length} columns):`);
+    const width = Math.max(...columns.map((c) => c.name.length));
+    for (const c of columns) lines.push(`  ${c.name.padEnd(width)}  ${describeColumn(c)}`);
+  }
+  lines.push(
+    `obsm: ${s.obsm.map((m) => `${m.name} ${m.shape[0]} × ${m.shape[1]}`).join(', ') || 'none'}`,
+    `obsp: ${s.obsp.map((m) => `${m.name} ${m.shape[0]} × ${m.shape[1]} (${m.nnz} stored)`).join(', ') || 'none'}`,
+    `spatial coordinates: ${s.spatial ? 'yes' : 'no'}`,
+  );
+  if (s.warnings.length) lines.push('warnings:', ...s.warnings.map((w) => `  ${w}`));
+  return lines.join('\n');
+}
+
+function describeColumn(c: ColumnSummary): string {
+  const parts: string[] = [c.kind];
+  if (c.min !== undefined && c.max !== undefined) parts.push(`${c.min} to ${c.max}`);
+  if (c.counts) {
+    const shown = c.counts.slice(0, SHOWN_VALUES).map((v) => `${v.value} (${v.count})`);
+    const more = c.counts.length - shown.length;
+    const values = c.distinct === 1 ? 'value' : 'values';
+    parts.push(`${c.distinct} ${values}: ${shown.join(', ')}${more > 0 ? `, … ${more} more` : ''}`);
+  } else if (c.distinct !== undefined) parts.push(`${c.distinct} distinct values`);
+  if (c.missing > 0) parts.push(`${c.missing} missing`);
+  return parts.join(', ');
+}

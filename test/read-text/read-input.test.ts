@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { MetadataNames } from '../../src/read/dataset.ts';
 import { inspectInput, readInput } from '../../src/read/index.ts';
+import { formatSummary } from '../../src/read/inspect.ts';
 import { reference, rejectsWith, valueCounts } from './helpers.ts';
 
 describe('readInput', () => {
@@ -124,5 +125,34 @@ describe('inspectInput', () => {
     );
     const types = summary.var.find((c) => c.name === 'feature_types');
     assert.deepEqual(types?.counts, [{ value: 'Gene Expression', count: reference.visium.n_vars }]);
+  });
+});
+
+describe('formatSummary', () => {
+  it('gives one aligned line per column, with values, ranges and what is missing', async () => {
+    const text = formatSummary(
+      await inspectInput('data/pbmc_small/10x_v2', { cellMetadata: 'data/pbmc_small/cells.csv' }),
+    );
+    const lines = text.split('\n');
+    assert.equal(lines[0], 'format: 10x-mtx (matrix: matrix)');
+    const groups = Object.entries(reference.pbmc_small_cells_groups as Record<string, number>)
+      .map(([value, count]) => `${value} (${count})`)
+      .join(', ');
+    const line = lines.find((l) => l.trimStart().startsWith('groups'));
+    assert.ok(line, text);
+    assert.match(
+      line,
+      new RegExp(`^  groups +\\w+, 2 values: ${groups.replace(/[()]/g, '\\$&')}$`),
+    );
+    // Every obs line starts its description (the kind) at the same column.
+    const first = lines.indexOf('obs (3 columns):') + 1;
+    const starts = lines.slice(first, first + 3).map((l) => {
+      const m = /^ {2}(\S+)( +)[a-z]+, /.exec(l);
+      assert.ok(m, l);
+      return 2 + m[1].length + m[2].length;
+    });
+    assert.equal(new Set(starts).size, 1, text);
+    assert.ok(lines.includes('obsm: none'));
+    assert.ok(lines.includes('spatial coordinates: no'));
   });
 });
