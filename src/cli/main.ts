@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BuildOptions } from '../build.ts';
 import { buildPackage, TOOL_VERSION } from '../build.ts';
-import { isScgraphError } from '../errors.ts';
+import { isScgraphError, ScgraphError } from '../errors.ts';
 import { validatePackage } from '../package/validate.ts';
 import { formatSummary, inspectInput } from '../read/inspect.ts';
 import type { ProgressReporter } from './progress.ts';
@@ -251,6 +251,34 @@ keys
   .action(async (o: { role: 'reader' | 'curator' | 'admin'; label: string }) => {
     const { createApiKey } = await import('./serve.ts');
     process.stdout.write(`${await createApiKey(o.role, o.label)}\n`);
+  });
+keys
+  .command('list')
+  .description('list API keys: id, role, label, created (the keys themselves are not kept)')
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) => {
+    const { listApiKeys } = await import('./serve.ts');
+    const all = await listApiKeys();
+    if (o.json) print(all);
+    else if (all.length === 0) process.stdout.write('no API keys\n');
+    else {
+      const width = Math.max(...all.map((k) => k.role.length));
+      for (const k of all) {
+        const label = k.label ? `  ${k.label}` : '';
+        process.stdout.write(`${k.id}  ${k.role.padEnd(width)}  ${k.createdAt}${label}\n`);
+      }
+    }
+  });
+keys
+  .command('revoke')
+  .description('revoke an API key by its id (from keys list); refused from the next request on')
+  .argument('<id>')
+  .action(async (id: string) => {
+    const { revokeApiKey } = await import('./serve.ts');
+    if (!(await revokeApiKey(id))) {
+      throw new ScgraphError('not-found', `no API key has id '${id}' (see scgraph keys list)`);
+    }
+    process.stdout.write(`revoked ${id}\n`);
   });
 
 function pickReporter(quiet: boolean): ProgressReporter {

@@ -1,7 +1,7 @@
 /** The service side of the CLI: serve, migrate, keys. */
 import { createCatalog } from '../service/catalog/create-catalog.ts';
 import { loadConfig } from '../service/config.ts';
-import type { Catalog, Role } from '../service/contracts.ts';
+import type { ApiKeyRecord, Catalog, Role } from '../service/contracts.ts';
 import { openSql } from '../service/db/open-sql.ts';
 import { createKey } from '../service/keys.ts';
 import { startServer } from '../service/server.ts';
@@ -33,5 +33,21 @@ export function createApiKey(role: Role, label: string): Promise<string> {
   return withCatalog(async (catalog) => {
     await catalog.migrate();
     return (await createKey(catalog, role, label)).key;
+  });
+}
+
+/** Every API key's id, role, label and creation time (never the key: only its hash is kept). */
+export function listApiKeys(): Promise<ApiKeyRecord[]> {
+  return withCatalog(async (catalog) => {
+    await catalog.migrate();
+    return catalog.listApiKeys();
+  });
+}
+
+/** Revokes the key with this id; false when there is none. */
+export function revokeApiKey(id: string): Promise<boolean> {
+  return withCatalog(async (catalog) => {
+    await catalog.migrate();
+    return catalog.revokeApiKey(id);
   });
 }

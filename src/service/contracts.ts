@@ -123,6 +123,15 @@ export interface JobRecord {
 }
 
 /** Datasets, versions, keys and jobs, on either Postgres driver. */
+/** What the catalog keeps of an API key. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly role: Role;
+  readonly label: string;
+  /** ISO time. */
+  readonly createdAt: string;
+}
+
 export interface Catalog {
   /** Applies pending migrations in order; returns the names applied. */
   migrate(): Promise<string[]>;
@@ -145,6 +154,10 @@ export interface Catalog {
   /** Stores only the hash; returns the key id. */
   createApiKey(keyHash: string, role: Role, label: string): Promise<string>;
   findApiKey(keyHash: string): Promise<{ id: string; role: Role } | null>;
+  /** Every key, oldest first (never the key itself: only its hash is stored). */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Deletes a key so it is refused from the next request on; false when no key has this id. */
+  revokeApiKey(id: string): Promise<boolean>;
 
   createJob(kind: string, params: Record<string, unknown>): Promise<JobRecord>;
   updateJob(

@@ -339,6 +339,30 @@ for (const backend of await sqlBackends()) {
       assert.deepEqual(rows, [{ key_hash: hash, role: 'curator', label: 'ci' }]);
     });
 
+    it('lists API keys oldest first without their hashes, and revokes one by id', async () => {
+      const first = await catalog.createApiKey(sha('key-one'), 'reader', 'laptop');
+      const second = await catalog.createApiKey(sha('key-two'), 'admin', '');
+      const listed = await catalog.listApiKeys();
+      const ours = listed.filter((k) => k.id === first || k.id === second);
+      assert.deepEqual(
+        ours.map(({ id, role, label }) => ({ id, role, label })),
+        [
+          { id: first, role: 'reader', label: 'laptop' },
+          { id: second, role: 'admin', label: '' },
+        ],
+      );
+      for (const k of ours) {
+        assert.ok(!Number.isNaN(Date.parse(k.createdAt)), k.createdAt);
+        assert.deepEqual(Object.keys(k).sort(), ['createdAt', 'id', 'label', 'role']);
+      }
+      assert.equal(await catalog.revokeApiKey(first), true);
+      assert.equal(await catalog.findApiKey(sha('key-one')), null, 'refused once revoked');
+      assert.deepEqual(await catalog.findApiKey(sha('key-two')), { id: second, role: 'admin' });
+      assert.equal(await catalog.revokeApiKey(first), false, 'already gone');
+      assert.equal(await catalog.revokeApiKey('not-a-uuid'), false);
+      assert.equal(await catalog.revokeApiKey('00000000-0000-4000-8000-000000000000'), false);
+    });
+
     it('creates, updates and finds jobs, and marks unfinished ones retryable', async () => {
       const job = await catalog.createJob('build', { dataset: 'x', k: 15 });
       assert.equal(job.state, 'queued');

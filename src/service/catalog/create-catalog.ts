@@ -137,6 +137,31 @@ export function createCatalog(sql: Sql): Catalog {
       return rows[0] ?? null;
     },
 
+    async listApiKeys() {
+      const rows = await sql.query<{
+        id: string;
+        role: Role;
+        label: string;
+        created_at: Date | string;
+      }>('SELECT id, role, label, created_at FROM api_keys ORDER BY created_at, id');
+      return rows.map((row) => ({
+        id: row.id,
+        role: row.role,
+        label: row.label,
+        createdAt: new Date(row.created_at).toISOString(),
+      }));
+    },
+
+    async revokeApiKey(id) {
+      // Not a uuid: no key has it (and Postgres would reject the comparison).
+      if (!UUID.test(id)) return false;
+      const rows = await sql.query<{ id: string }>(
+        'DELETE FROM api_keys WHERE id = $1 RETURNING id',
+        [id],
+      );
+      return rows.length > 0;
+    },
+
     async createJob(kind, params) {
       const rows = await sql.query<JobRow>(
         `INSERT INTO jobs (kind, state, params) VALUES ($1, 'queued', $2::jsonb) RETURNING *`,
