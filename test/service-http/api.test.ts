@@ -267,6 +267,23 @@ describe('hub API over HTTP (PGlite catalog, local store)', () => {
       body: uploadForm({ bytes: loom, name: 'a.loom' }, { ...PBMC_FIELDS, organism: '' }),
     });
     assert.equal((await expectError(missing, 400)).details.field, 'organism');
+    // Several bad fields are all named in one answer.
+    const { title: _t, license: _l, ...fewer } = PBMC_FIELDS;
+    const several = await expectError(
+      await post('/api/v1/datasets', {
+        key: hub.keys.curator,
+        body: uploadForm({ bytes: loom, name: 'a.loom' }, fewer),
+      }),
+      400,
+    );
+    assert.match(
+      several.message,
+      /2 fields are missing or invalid: .*title.*license|license.*title/,
+    );
+    assert.deepEqual((several.details.issues as { field: string }[]).map((i) => i.field).sort(), [
+      'license',
+      'title',
+    ]);
     const badK = await post('/api/v1/datasets', {
       key: hub.keys.curator,
       body: uploadForm({ bytes: loom, name: 'a.loom' }, { ...PBMC_FIELDS, k: '1' }),
@@ -359,6 +376,9 @@ describe('hub API over HTTP (PGlite catalog, local store)', () => {
   test('validation errors, unknown routes and missing records answer JSON 4xx', async () => {
     const badQuery = await expectError(await fetch(`${hub.url}/api/v1/datasets?limit=0`), 400);
     assert.equal(badQuery.error, 'invalid-parameter');
+    // An enum's allowed values are in the message, not only in the details.
+    const badSort = await expectError(await fetch(`${hub.url}/api/v1/datasets?sort=nCells`), 400);
+    assert.match(badSort.message, /allowed values: .*cells/);
     await expectError(await fetch(`${hub.url}/api/v1/datasets/Not%20A%20Name`), 400);
     await expectError(await fetch(`${hub.url}/api/v1/datasets/nothing-here`), 404);
     await expectError(await fetch(`${hub.url}/api/v1/datasets/pbmc-small/versions/9`), 404);

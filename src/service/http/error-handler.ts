@@ -63,7 +63,7 @@ export function describeError(
       status: 400,
       body: {
         error: 'invalid-parameter',
-        message: fastifyError.message ?? 'invalid request',
+        message: withAllowedValues(fastifyError),
         details: {
           context: fastifyError.validationContext,
           issues: fastifyError.validation.map((v) => ({
@@ -116,4 +116,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       details: {},
     } satisfies ErrorBody);
   });
+}
+
+/** A validation message with the allowed values of an enum spelt out (ajv keeps them in params). */
+function withAllowedValues(error: Partial<FastifyError>): string {
+  const message = error.message ?? 'invalid request';
+  const allowed = error.validation?.find((v) => v.keyword === 'enum')?.params?.allowedValues;
+  return Array.isArray(allowed) ? `${message}: ${allowed.join(', ')}` : message;
 }

@@ -203,8 +203,16 @@ function validateFields(fields: Record<string, string>) {
   }
   const meta = metadataSchema.safeParse(metaInput);
   if (!meta.success) {
-    const issue = meta.error.issues[0]!;
-    throw invalidParameter(String(issue.path[0] ?? 'fields'), issue.message);
+    // Every problem at once, so a client fixes its request in one round.
+    const issues = meta.error.issues.map((i) => ({
+      field: String(i.path[0] ?? 'fields'),
+      message: i.message,
+    }));
+    const message =
+      issues.length === 1
+        ? issues[0]!.message
+        : `${issues.length} fields are missing or invalid: ${issues.map((i) => `${i.field} (${i.message})`).join('; ')}`;
+    throw invalidParameter(issues[0]!.field, message, { details: { issues } });
   }
   // Validates now so a bad parameter is a 400 here, not a failed job later.
   resolveBuildOptions({ ...options, name: meta.data.name } as Parameters<
