@@ -62,7 +62,10 @@ program
       'visium',
     ]),
   )
-  .option('--matrix <name>', "h5ad matrix to use: 'X', 'raw' or 'layers/<name>'")
+  .option(
+    '--matrix <name>',
+    "matrix to use: h5ad 'X', 'raw' or 'layers/<name>'; Loom 'matrix' or 'layers/<name>'",
+  )
   .option(
     '--feature-types <types>',
     "10x feature types to keep, comma-separated, or 'all'",

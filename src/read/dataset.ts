@@ -61,7 +61,7 @@ export interface ExpressionData {
 
 /** Options every reader understands; a reader ignores those that do not apply. */
 export interface ReadOptions {
-  /** h5ad: which matrix to use as X: 'X' (default), 'raw', or 'layers/<name>'. */
+  /** h5ad: which matrix to use as X: 'X' (default), 'raw', or 'layers/<name>'; Loom: 'matrix' (default) or 'layers/<name>'. */
   matrix?: string;
   /** 10x: feature types to keep (default ['Gene Expression']); 'all' keeps every row. */
   featureTypes?: readonly string[] | 'all';

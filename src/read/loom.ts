@@ -4,6 +4,8 @@
  * skipped with a warning naming them; one odd attribute never refuses the file.
  */
 
+import { invalidInput, invalidParameter } from '../errors.ts';
+import { csrFromEntries } from '../graph/edge-list.ts';
 import {
   compoundMembers,
   type Dataset,
@@ -20,7 +22,7 @@ import {
   shapeOf,
   withHdf5,
 } from '../io/hdf5.ts';
-import type { DenseMatrix } from '../matrix/csr.ts';
+import type { CsrMatrix, DenseMatrix } from '../matrix/csr.ts';
 import type { Column, ExpressionData, ReadOptions } from './dataset.ts';
 import { numericColumn, requireUniqueIds, stringColumn, tableOf } from './table.ts';
 
@@ -40,12 +42,14 @@ interface Attributes {
  * gene, var_names, Accession; cell ids from CellID, obs_names, cell_names
  * (row/column numbers when none exists). Repeated gene ids are made unique
  * with '-1', '-2' suffixes (as anndata's var_names_make_unique does).
- * Compound column attributes (an Embedding with _X, _Y fields) become obsm.
+ * Compound column attributes (an Embedding with _X, _Y fields) become obsm,
+ * col_graphs become obsp; `options.matrix` may pick a layer ('layers/spliced').
  */
 export async function readLoom(path: string, options: ReadOptions = {}): Promise<ExpressionData> {
   return withHdf5(path, (file) => {
     const warnings: string[] = [];
-    const matrix = dataset(file, 'matrix');
+    const matrixName = chooseMatrix(file, path, options.matrix);
+    const matrix = dataset(file, matrixName);
     const [nGenes, nCells] = shapeOf(matrix);
     const rows = readAttributes(file, 'row_attrs', nGenes, warnings);
     const cols = readAttributes(file, 'col_attrs', nCells, warnings);
@@ -58,32 +62,93 @@ export async function readLoom(path: string, options: ReadOptions = {}): Promise
     );
     const cellIds = takeIds(cols.columns, CELL_ID_ATTRS, nCells, 'cell', warnings);
     requireUniqueIds(path, 'col_attrs (cell ids)', cellIds);
+    const graphs = entityAt(file, 'col_graphs');
+    const graphNames = isGroup(graphs) ? graphs.keys() : [];
     options.beforeMatrix?.({
       obs: cols.columns.map(([name]) => name),
       obsm: [...cols.matrices.keys()],
-      obsp: [],
+      obsp: graphNames,
     });
     const X = readDenseAsCsr(matrix, true);
-    const graphs = entityAt(file, 'col_graphs');
-    if (isGroup(graphs) && graphs.keys().length > 0) {
-      // Loom graphs are COO triples; none of our sources needs them yet.
-      warnings.push('skipped col_graphs: Loom cell graphs are not read');
-    }
 
     return {
       format: 'loom',
       source: path,
       X,
-      matrixName: 'matrix',
+      matrixName,
       cellIds,
       geneIds,
       obs: tableOf(cols.columns),
       var: tableOf(rows.columns),
       obsm: cols.matrices,
-      obsp: new Map(),
+      obsp: readColGraphs(file, graphNames, nCells, warnings),
       warnings,
     };
   });
+}
+
+/**
+ * The dataset that is X: '/matrix' (the default; 'X' and 'matrix' name it
+ * too) or 'layers/<name>' (velocyto's spliced/unspliced, for example), which
+ * has the same genes × cells shape. Anything else is refused, listing what exists.
+ */
+function chooseMatrix(file: H5File, path: string, choice: string | undefined): string {
+  const group = entityAt(file, 'layers');
+  const layers = isGroup(group) ? group.keys().map((name) => `layers/${name}`) : [];
+  if (choice === undefined || choice === 'X' || choice === 'matrix') return 'matrix';
+  if (layers.includes(choice)) {
+    const [layer, main] = [shapeOf(dataset(file, choice)), shapeOf(dataset(file, 'matrix'))];
+    if (layer.join() !== main.join()) {
+      throw invalidInput(path, `is ${layer.join(' × ')}, but /matrix is ${main.join(' × ')}`, {
+        field: choice,
+      });
+    }
+    return choice;
+  }
+  const available = ['matrix', ...layers];
+  throw invalidParameter(
+    'matrix',
+    `'${choice}' is not in ${path}; available: ${available.join(', ')}`,
+    {
+      details: { available },
+    },
+  );
+}
+
+/**
+ * Cell graphs under col_graphs/<name> (COO: a → b with weight w) as
+ * cells × cells CSR. A graph that does not fit is skipped with a warning.
+ */
+function readColGraphs(
+  file: H5File,
+  names: readonly string[],
+  nCells: number,
+  warnings: string[],
+): Map<string, CsrMatrix> {
+  const out = new Map<string, CsrMatrix>();
+  for (const name of names) {
+    const where = `col_graphs/${name}`;
+    try {
+      const a = readFloat64(dataset(file, `${where}/a`));
+      const b = readFloat64(dataset(file, `${where}/b`));
+      const w = entityAt(file, `${where}/w`) ? readFloat64(dataset(file, `${where}/w`)) : undefined;
+      if (a.length !== b.length || (w && w.length !== a.length)) {
+        throw new Error(`a, b and w differ in length (${a.length}, ${b.length}, ${w?.length})`);
+      }
+      for (const v of [a, b]) {
+        for (let e = 0; e < v.length; e++) {
+          if (!(Number.isInteger(v[e]) && v[e] >= 0 && v[e] < nCells)) {
+            throw new Error(`entry ${e} joins cell ${v[e]}, outside 0..${nCells - 1}`);
+          }
+        }
+      }
+      out.set(name, csrFromEntries(nCells, a, b, w ?? new Float64Array(a.length).fill(1)));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      warnings.push(`skipped graph '${where}': ${reason}`);
+    }
+  }
+  return out;
 }
 
 function readAttributes(file: H5File, group: string, n: number, warnings: string[]): Attributes {

@@ -28,6 +28,13 @@ export async function readInput(
   options: ReadInputOptions = {},
 ): Promise<ExpressionData> {
   const format = options.format ?? (await detectFormat(path));
+  if (options.matrix !== undefined && format !== 'h5ad' && format !== 'loom') {
+    throw invalidParameter(
+      'matrix',
+      `picks a matrix of an h5ad or Loom file, but ${path} is ${format} (it has one matrix)`,
+      { found: options.matrix },
+    );
+  }
   // The delimited reader joins the metadata itself.
   const joinHere = options.cellMetadata !== undefined && format !== 'delimited';
   // Small next to the matrix: read first, so its columns are known before the matrix is.

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import h5wasm from 'h5wasm/node';
+import { isScgraphError } from '../../src/errors.ts';
+import type { CsrMatrix } from '../../src/matrix/csr.ts';
 import { readLoom } from '../../src/read/loom.ts';
+import { readInput } from '../../src/read/read-input.ts';
 import { assertMatrix, CASES, counts, reference } from './summary.ts';
 
 const SCOPE = `${CASES}/14-loom-scope-style-attributes`;
@@ -72,5 +78,100 @@ describe('readLoom beforeMatrix', () => {
     assert.ok(calls[0].obsm.includes('Embedding'));
     // Nothing named that the result lacks: the cell id attribute is not a column.
     assert.deepEqual([...calls[0].obs], [...data.obs.keys()]);
+  });
+});
+
+/** Dense rows of a CSR matrix, for comparing with hand-written expectations. */
+function denseRows(m: CsrMatrix): number[][] {
+  return Array.from({ length: m.nRows }, (_, r) => {
+    const row = new Array<number>(m.nCols).fill(0);
+    for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) row[m.indices[p]] = m.data[p];
+    return row;
+  });
+}
+
+describe('readLoom layers and col_graphs', () => {
+  // 3 genes × 4 cells, written here, so every expected value is known by hand.
+  const matrix = [
+    [1, 0, 2, 0],
+    [0, 3, 0, 0],
+    [4, 0, 0, 5],
+  ];
+  const spliced = matrix.map((row) => row.map((v) => v * 10));
+  let dir: string;
+  let path: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scgraph-loom-'));
+    path = join(dir, 'layers.loom');
+    await h5wasm.ready;
+    const file = new h5wasm.File(path, 'w');
+    file.create_dataset({ name: 'matrix', data: Float32Array.from(matrix.flat()), shape: [3, 4] });
+    file.create_group('layers');
+    file.create_dataset({
+      name: 'layers/spliced',
+      data: Float32Array.from(spliced.flat()),
+      shape: [3, 4],
+    });
+    file.create_group('row_attrs');
+    file.create_dataset({ name: 'row_attrs/Gene', data: ['g1', 'g2', 'g3'], dtype: 'S' });
+    file.create_group('col_attrs');
+    file.create_dataset({ name: 'col_attrs/CellID', data: ['c1', 'c2', 'c3', 'c4'], dtype: 'S' });
+    file.create_group('col_graphs');
+    file.create_group('col_graphs/knn');
+    file.create_dataset({ name: 'col_graphs/knn/a', data: Int32Array.of(0, 1, 3) });
+    file.create_dataset({ name: 'col_graphs/knn/b', data: Int32Array.of(1, 0, 2) });
+    file.create_dataset({ name: 'col_graphs/knn/w', data: Float32Array.of(0.5, 0.5, 2) });
+    file.create_group('col_graphs/broken');
+    file.create_dataset({ name: 'col_graphs/broken/a', data: Int32Array.of(0) });
+    file.create_dataset({ name: 'col_graphs/broken/b', data: Int32Array.of(9) });
+    file.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const transposed = (m: number[][]) => m[0].map((_, c) => m.map((row) => row[c]));
+
+  it('reads /matrix by default and a layer when asked, cells as rows', async () => {
+    const main = await readLoom(path);
+    assert.equal(main.matrixName, 'matrix');
+    assert.deepEqual(denseRows(main.X), transposed(matrix));
+    const layer = await readLoom(path, { matrix: 'layers/spliced' });
+    assert.equal(layer.matrixName, 'layers/spliced');
+    assert.deepEqual(denseRows(layer.X), transposed(spliced));
+    await assert.rejects(readLoom(path, { matrix: 'layers/unspliced' }), (error: unknown) => {
+      assert.ok(isScgraphError(error));
+      assert.equal(error.kind, 'invalid-parameter');
+      assert.match(
+        error.message,
+        /'layers\/unspliced' is not in .*available: matrix, layers\/spliced/,
+      );
+      return true;
+    });
+  });
+
+  it('turns col_graphs into cells × cells obsp, skipping one that does not fit', async () => {
+    const data = await readLoom(path);
+    assert.deepEqual([...data.obsp.keys()], ['knn']);
+    assert.deepEqual(denseRows(data.obsp.get('knn')!), [
+      [0, 0.5, 0, 0],
+      [0.5, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 2, 0],
+    ]);
+    assert.ok(
+      data.warnings.some((w) => /col_graphs\/broken.*cell 9/.test(w)),
+      data.warnings.join('; '),
+    );
+  });
+
+  it('refuses --matrix for a format with one matrix', async () => {
+    await assert.rejects(
+      readInput('data/pbmc_small/10x_v2', { matrix: 'raw' }),
+      (error: unknown) => {
+        assert.ok(isScgraphError(error));
+        assert.equal(error.field, 'matrix');
+        assert.match(error.message, /10x-mtx/);
+        return true;
+      },
+    );
   });
 });
