@@ -279,9 +279,17 @@ function writeCsr(parent: Group, key: string, m: CsrMatrix, deflateData: boolean
   group.create_attribute('shape', BigInt64Array.of(BigInt(m.nRows), BigInt(m.nCols)), [2]);
   const nnz = m.indptr[m.nRows];
   writeArray(group, 'data', m.data, [nnz], deflateData);
-  writeArray(group, 'indices', m.indices, [nnz]);
-  writeArray(group, 'indptr', toInt64(m.indptr), [m.nRows + 1]);
+  // One index type for both, as scipy keeps it: mixed int32/int64 breaks tocoo() and nonzero().
+  if (nnz <= INT32_MAX && m.nCols <= INT32_MAX) {
+    writeArray(group, 'indices', m.indices, [nnz]);
+    writeArray(group, 'indptr', Int32Array.from(m.indptr), [m.nRows + 1]);
+  } else {
+    writeArray(group, 'indices', toInt64(Float64Array.from(m.indices)), [nnz]);
+    writeArray(group, 'indptr', toInt64(m.indptr), [m.nRows + 1]);
+  }
 }
+
+const INT32_MAX = 2 ** 31 - 1;
 
 /** Non-negative whole numbers below 2^53 as int64, written as (low, high) words: no BigInt per value. */
 function toInt64(values: Float64Array): BigInt64Array {
