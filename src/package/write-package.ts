@@ -56,32 +56,45 @@ export function checkOutputFolder(
   overwrite: boolean,
   inputs: readonly (string | undefined)[] = [],
 ): void {
+  if (outDir.trim() === '') throw conflict(outDir, 'the output folder name is empty');
   const dir = realPath(outDir);
   for (const input of inputs) {
     if (input === undefined) continue;
     const path = realPath(input);
-    if (path === dir || path.startsWith(dir + sep)) {
+    if (path === dir) {
+      throw conflict(outDir, 'is the input itself; write the package to another folder');
+    }
+    if (path.startsWith(dir + sep)) {
       throw conflict(outDir, `holds the input ${input}; write the package to another folder`);
     }
   }
-  if (!existsSync(dir)) return;
+  if (!existsSync(dir)) {
+    // The folder will be made: whatever exists above it must be a folder too.
+    let above = dirname(dir);
+    while (!existsSync(above) && dirname(above) !== above) above = dirname(above);
+    if (!statSync(above).isDirectory()) {
+      throw conflict(outDir, `cannot be made: ${above} is a file, not a folder`);
+    }
+    return;
+  }
   if (!statSync(dir).isDirectory()) {
     throw conflict(outDir, 'is a file, not a folder; choose another output folder');
   }
   const entries = readdirSync(dir);
   if (entries.length === 0) return;
-  if (!overwrite) {
-    throw conflict(
-      outDir,
-      'output folder already exists; pass --overwrite to replace the package in it',
-    );
-  }
+  // What is not a package is refused as such, so --overwrite is suggested only where it helps.
   const others = entries.filter((name) => !PACKAGE_ENTRIES.has(name)).sort();
   if (others.length > 0 || !entries.includes(MANIFEST_FILE)) {
     const what = others.length
       ? `files that are not part of a dataset package (${others.slice(0, 3).join(', ')}${others.length > 3 ? `, … ${others.length - 3} more` : ''})`
       : 'no manifest.json';
-    throw conflict(outDir, `holds ${what}; --overwrite only replaces a dataset package`);
+    throw conflict(outDir, `holds ${what}; only an earlier package there can be replaced`);
+  }
+  if (!overwrite) {
+    throw conflict(
+      outDir,
+      'output folder already exists; pass --overwrite to replace the package in it',
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  * @example
  * const data = await joinCellMetadata(await readTenxMtx(dir), 'cells.csv');
  */
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { invalidInput } from '../errors.ts';
 import { readAllLines } from '../io/text.ts';
@@ -22,6 +23,9 @@ export interface TextTable {
 
 /** Reads a small delimited table fully as text, checking that rows are even. */
 export async function readTextTable(path: string): Promise<TextTable> {
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+    throw invalidInput(path, 'is a folder; a cell metadata table is one CSV/TSV file');
+  }
   const lines = (await readAllLines(path)).filter((l) => l.trim() !== '');
   if (lines.length === 0) throw invalidInput(path, 'table is empty');
   const sep = separatorFor(path, lines[0]);

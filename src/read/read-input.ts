@@ -1,4 +1,5 @@
-import { invalidParameter, isScgraphError } from '../errors.ts';
+import { stat } from 'node:fs/promises';
+import { invalidInput, invalidParameter, isScgraphError } from '../errors.ts';
 import { joinCellMetadata, joinedName, readTextTable, type TextTable } from './cell-metadata.ts';
 import type { ExpressionData, InputFormat, MetadataNames, ReadOptions } from './dataset.ts';
 import { readDelimited } from './delimited.ts';
@@ -28,6 +29,7 @@ export async function readInput(
   options: ReadInputOptions = {},
 ): Promise<ExpressionData> {
   const format = options.format ?? (await detectFormat(path));
+  if (options.format) await checkForcedKind(path, options.format);
   if (options.matrix !== undefined && format !== 'h5ad' && format !== 'loom') {
     throw invalidParameter(
       'matrix',
@@ -113,4 +115,25 @@ function withTableColumns(found: MetadataNames, table: TextTable): MetadataNames
     .map((_, c) => joinedName(table, c))
     .filter((n) => !found.obs.includes(n));
   return { ...found, obs: [...found.obs, ...added] };
+}
+
+/** Formats read from one file, and from a folder. 10x MTX is either: a folder or its matrix.mtx. */
+const FILE_FORMATS: ReadonlySet<InputFormat> = new Set(['h5ad', '10x-h5', 'loom', 'delimited']);
+
+/** A forced --format meets a path of the kind it reads (a file or a folder). */
+async function checkForcedKind(path: string, format: InputFormat): Promise<void> {
+  const info = await stat(path).catch((error) => {
+    throw invalidInput(path, 'no such file or folder', {}, error);
+  });
+  const folder = info.isDirectory();
+  if (folder && FILE_FORMATS.has(format)) {
+    throw invalidParameter('format', `${path} is a folder, but ${format} is read from a file`, {
+      found: format,
+    });
+  }
+  if (!folder && format === 'visium') {
+    throw invalidParameter('format', `${path} is a file, but visium reads a Space Ranger folder`, {
+      found: format,
+    });
+  }
 }

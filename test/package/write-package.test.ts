@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isScgraphError } from '../../src/errors.ts';
 import { validatePackage } from '../../src/package/validate.ts';
-import { writePackage } from '../../src/package/write-package.ts';
+import { checkOutputFolder, writePackage } from '../../src/package/write-package.ts';
 import { smallDataset } from './small-dataset.ts';
 
 const PACKAGE_FILES = ['dataset.h5ad', 'graph.npz', 'manifest.json'];
@@ -163,6 +163,17 @@ describe('writePackage', () => {
       /is a file, not a folder/,
     );
     assert.equal(readFileSync(file, 'utf8'), 'notes');
+    // Nor is a folder made below a file (mkdir would fail only after the whole build).
+    assert.throws(
+      () => checkOutputFolder(join(file, 'sub', 'pkg'), false),
+      (error) => {
+        assert.ok(isScgraphError(error));
+        assert.match(error.message, /cannot be made: .*a-file is a file, not a folder/);
+        return true;
+      },
+    );
+    assert.throws(() => checkOutputFolder('', false), /output folder name is empty/);
+    assert.throws(() => checkOutputFolder(file, true, [file]), /is the input itself/);
     assert.deepEqual(leftovers('data-folder'), []);
   });
 
