@@ -3,6 +3,7 @@ import type { BuildOptions } from '../build.ts';
 import { buildPackage, TOOL_VERSION } from '../build.ts';
 import { isScgraphError, ScgraphError } from '../errors.ts';
 import { validatePackage } from '../package/validate.ts';
+import { removeUnfinishedPackages } from '../package/write-package.ts';
 import { formatSummary, inspectInput } from '../read/inspect.ts';
 import type { ProgressReporter } from './progress.ts';
 import { barReporter, lineReporter, silentReporter } from './progress.ts';
@@ -169,9 +170,24 @@ program
       overwrite: Boolean(o.overwrite),
     };
     const reporter = pickReporter(Boolean(o.json || o.quiet));
+    // Interrupted while writing: remove the half-written package folder, then exit as
+    // signalled. Only then: a handler defers the signal to the event loop, and the
+    // pipeline's long synchronous steps would hold Ctrl-C back.
+    const onSignal = (signal: NodeJS.Signals) => {
+      removeUnfinishedPackages();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    let guarded = false;
     try {
       const result = await buildPackage(input, o.out as string, options, {
-        onProgress: (e) => reporter.onProgress(e),
+        onProgress: (e) => {
+          if (e.step === 'write' && !guarded) {
+            guarded = true;
+            process.once('SIGINT', onSignal);
+            process.once('SIGTERM', onSignal);
+          }
+          reporter.onProgress(e);
+        },
       });
       reporter.stop();
       if (o.json) {
@@ -191,6 +207,8 @@ program
       }
     } finally {
       reporter.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { invalidInput, ScgraphError } from '../errors.ts';
@@ -133,6 +133,7 @@ export async function writePackage(
   await mkdir(dirname(dir), { recursive: true });
   // The temporary name only has to be unique; it never reaches the output.
   const tmp = `${dir}.tmp-${randomBytes(6).toString('hex')}`;
+  unfinished.add(tmp);
   try {
     await mkdir(tmp);
     const manifest = await writeContents(tmp, dataset, manifestInput);
@@ -141,7 +142,24 @@ export async function writePackage(
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
+  } finally {
+    unfinished.delete(tmp);
   }
+}
+
+/** Temporary folders of packages being written in this process. */
+const unfinished = new Set<string>();
+
+/**
+ * Removes the temporary folders of packages still being written, at once
+ * (synchronously): for a process about to exit on a signal, which would
+ * otherwise leave them beside their outputs. Returns how many it removed.
+ */
+export function removeUnfinishedPackages(): number {
+  const count = unfinished.size;
+  for (const tmp of unfinished) rmSync(tmp, { recursive: true, force: true });
+  unfinished.clear();
+  return count;
 }
 
 async function writeContents(
