@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
-/** Bumped when a field changes meaning or goes away; adding a field keeps it. */
-export const MANIFEST_SCHEMA_VERSION = 1;
+/**
+ * Bumped when a field changes meaning or goes away, or when validation comes
+ * to rely on one (2: manifestSha256 is required); adding a field keeps it.
+ */
+export const MANIFEST_SCHEMA_VERSION = 2;
+/** The first schema whose manifests must carry manifestSha256. */
+export const MANIFEST_HASH_SINCE = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface ManifestFile {
@@ -49,7 +54,7 @@ export interface Manifest {
   /**
    * sha256 of the manifest's own canonical JSON without builtAt and this
    * field (`manifestSha256`), so `validate` sees a field edited afterwards.
-   * Absent in packages written before it existed.
+   * Required from schema version 2; absent in packages written before.
    */
   readonly manifestSha256?: string;
   readonly builtAt?: string;

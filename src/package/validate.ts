@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   hashFile,
   MANIFEST_FILE,
+  MANIFEST_HASH_SINCE,
   type Manifest,
   manifestSha256,
   packageSha256,
@@ -32,9 +33,11 @@ export async function validatePackage(dir: string): Promise<ValidationResult> {
     const code = (error as NodeJS.ErrnoException).code;
     const problem = !existsSync(dir)
       ? `${dir}: no such folder`
-      : code === 'ENOENT'
-        ? `${MANIFEST_FILE}: missing (is ${dir} a dataset package?)`
-        : `${MANIFEST_FILE}: unreadable (${error instanceof Error ? error.message : String(error)})`;
+      : !statSync(dir).isDirectory()
+        ? `${dir}: is a file; a package is the folder holding manifest.json`
+        : code === 'ENOENT'
+          ? `${MANIFEST_FILE}: missing (is ${dir} a dataset package?)`
+          : `${MANIFEST_FILE}: unreadable (${error instanceof Error ? error.message : String(error)})`;
     return { ok: false, problems: [problem], manifest: null };
   }
   if (!Array.isArray(manifest.files)) {
@@ -60,13 +63,21 @@ export async function validatePackage(dir: string): Promise<ValidationResult> {
     if (name !== MANIFEST_FILE && !listed.has(name)) problems.push(`${name}: not in the manifest`);
   }
   const expected = packageSha256(manifest.files);
-  if (manifest.packageSha256 !== expected) {
+  if (manifest.packageSha256 === undefined) {
+    problems.push(`${MANIFEST_FILE}: has no packageSha256 (the files hash to ${expected})`);
+  } else if (manifest.packageSha256 !== expected) {
     problems.push(
       `${MANIFEST_FILE}: packageSha256 ${manifest.packageSha256} does not match the files (${expected})`,
     );
   }
-  // Older packages carry no manifestSha256; their other fields cannot be checked.
-  if (manifest.manifestSha256 !== undefined) {
+  // Packages of schema 1 carry no manifestSha256; their other fields cannot be checked.
+  if (manifest.manifestSha256 === undefined) {
+    if (!(manifest.schemaVersion < MANIFEST_HASH_SINCE)) {
+      problems.push(
+        `${MANIFEST_FILE}: has no manifestSha256, which schema version ${manifest.schemaVersion} requires`,
+      );
+    }
+  } else {
     const own = manifestSha256(manifest);
     if (manifest.manifestSha256 !== own) {
       problems.push(

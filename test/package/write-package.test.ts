@@ -298,10 +298,25 @@ describe('validatePackage', () => {
     assert.equal(edited.problems.length, 1);
     assert.match(edited.problems[0], /^manifest\.json: its fields were changed/);
 
-    // A package from before manifestSha256 existed is checked on its files alone.
-    const { manifestSha256: _, ...older } = original;
-    writeFileSync(path, JSON.stringify({ ...older, counts: { ...original.counts, cells: 999 } }));
+    // Removing the hash does not hide the edit: schema 2 requires it.
+    const { manifestSha256: _, ...stripped } = original;
+    assert.equal(original.schemaVersion, 2);
+    writeFileSync(
+      path,
+      JSON.stringify({ ...stripped, counts: { ...original.counts, cells: 999 } }),
+    );
+    assert.match((await validatePackage(dir)).problems.join('\n'), /has no manifestSha256/);
+    // A package of schema 1 (before manifestSha256 existed) is checked on its files alone.
+    writeFileSync(path, JSON.stringify({ ...stripped, schemaVersion: 1 }));
     assert.deepEqual((await validatePackage(dir)).problems, []);
+  });
+
+  it('names a file given instead of a package folder', async () => {
+    const file = join(root, 'not-a-package.txt');
+    writeFileSync(file, 'x');
+    const result = await validatePackage(file);
+    assert.equal(result.ok, false);
+    assert.match(result.problems[0], /is a file; a package is the folder holding manifest\.json/);
   });
 
   it('reports a missing manifest', async () => {
