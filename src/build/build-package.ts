@@ -6,6 +6,7 @@ import { delaunayGraph, spatialKnn, spatialRadius, visiumGrid } from '../graph/s
 import { graphStats } from '../graph/stats.ts';
 import { checkValues } from '../matrix/check-values.ts';
 import { type CsrMatrix, type DenseMatrix, emptyCsr } from '../matrix/csr.ts';
+import { isSymmetric } from '../matrix/csr-ops.ts';
 import { takeDenseRows } from '../matrix/dense-ops.ts';
 import { emptyGeneMoments, highlyVariableGenes } from '../matrix/hvg.ts';
 import { transformExpression } from '../matrix/normalize.ts';
@@ -221,6 +222,14 @@ export async function buildDataset(
     }
   } catch (error) {
     throw withFile(error, input);
+  }
+  // A stored graph's weights become edge_weight and obsp['connectivities'] of an undirected graph.
+  if (params.useGraph && !isSymmetric(data.obsp.get(params.useGraph)!)) {
+    throw invalidParameter(
+      'use-graph',
+      `obsp['${params.useGraph}'] is not symmetric (kNN distances, or a directed graph?); --use-graph takes a symmetric weighted cell graph such as scanpy's 'connectivities'`,
+      { file: input, found: params.useGraph },
+    );
   }
   if (!data.spatial && (params.spatialGraph !== 'auto' || params.graph === 'spatial')) {
     const option = params.graph === 'spatial' ? 'graph' : 'spatial-graph';

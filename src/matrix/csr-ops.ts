@@ -20,6 +20,22 @@ export function transposeCsr(X: CsrMatrix): CsrMatrix {
   return { nRows: nCols, nCols: nRows, indptr: tIndptr, indices: tIndices, data: tData };
 }
 
+/**
+ * Whether a square matrix equals its transpose, stored values and all (an
+ * explicit zero counts as a stored value). Row order within rows does not matter.
+ */
+export function isSymmetric(X: CsrMatrix): boolean {
+  if (X.nRows !== X.nCols) return false;
+  const t = transposeCsr(X);
+  // Xᵀᵀ is X with sorted rows, comparable entry by entry with Xᵀ.
+  const sorted = transposeCsr(t);
+  for (let i = 0; i <= X.nRows; i++) if (t.indptr[i] !== sorted.indptr[i]) return false;
+  for (let p = 0; p < t.indices.length; p++) {
+    if (t.indices[p] !== sorted.indices[p] || t.data[p] !== sorted.data[p]) return false;
+  }
+  return true;
+}
+
 /** Mean of each column over all rows (implicit zeros included), in float64. */
 export function columnMeans(X: CsrMatrix): Float64Array {
   const mean = new Float64Array(X.nCols);

@@ -180,6 +180,18 @@ const CASES: Case[] = [
     expect: ['--format', 'is a folder', 'h5ad'],
   },
   {
+    name: '--use-graph naming kNN distances (not symmetric)',
+    early: true,
+    args: () => [
+      'test/fixtures/cases/09-h5ad-pre-0.7-legacy-layout/old_scanpy_2018.h5ad',
+      '--use-graph',
+      'distances',
+      '--min-genes',
+      '0',
+    ],
+    expect: ['old_scanpy_2018.h5ad', '--use-graph', "obsp['distances'] is not symmetric"],
+  },
+  {
     name: 'a folder given as --cell-metadata',
     skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
     early: true,

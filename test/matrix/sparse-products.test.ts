@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { columnMeans, transposeCsr } from '../../src/matrix/csr-ops.ts';
+import { columnMeans, isSymmetric, transposeCsr } from '../../src/matrix/csr-ops.ts';
 import { csrTimesDenseParallel } from '../../src/matrix/parallel-product.ts';
 import { Random } from '../../src/matrix/random.ts';
 import { csrTimesDense, csrTransposeTimesDense } from '../../src/matrix/sparse-products.ts';
@@ -55,6 +55,36 @@ test('transposeCsr swaps rows and columns with sorted indices', () => {
   assert.deepEqual(Array.from(T.indptr), [0, 1, 2, 4]);
   assert.deepEqual(Array.from(T.indices), [0, 1, 0, 1]);
   assert.deepEqual(Array.from(T.data), [1, 3, 2, 4]);
+});
+
+test('isSymmetric compares a matrix with its transpose, whatever the order within rows', () => {
+  const sym = csrFromDense([
+    [0, 2, 5],
+    [2, 0, 0],
+    [5, 0, 1],
+  ]);
+  assert.equal(isSymmetric(sym), true);
+  // The same matrix with row 0 stored out of column order.
+  const shuffled = {
+    ...sym,
+    indices: Int32Array.from([2, 1, 0, 0, 2]),
+    data: Float32Array.from([5, 2, 2, 5, 1]),
+  };
+  assert.equal(isSymmetric(shuffled), true);
+  // kNN distances: j is among i's neighbours but not the reverse.
+  const directed = csrFromDense([
+    [0, 2, 0],
+    [0, 0, 3],
+    [0, 3, 0],
+  ]);
+  assert.equal(isSymmetric(directed), false);
+  // Same pattern, one weight differs.
+  const skewed = csrFromDense([
+    [0, 2],
+    [2.5, 0],
+  ]);
+  assert.equal(isSymmetric(skewed), false);
+  assert.equal(isSymmetric(csrFromDense([[1, 0, 0]])), false);
 });
 
 test('columnMeans averages over all rows, implicit zeros included', () => {
