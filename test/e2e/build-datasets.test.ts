@@ -17,7 +17,12 @@ interface Expected {
   cells: number;
   genesKept: number;
   classCounts?: Record<string, number>;
+  /** Per class: [train, val, test] by the documented largest-remainder rule. */
+  splitSizes?: Record<string, [number, number, number]>;
   inTissue?: number;
+  /** Visium hexagonal grid among the kept spots: undirected edges, spots per degree 0-6. */
+  gridEdges?: number;
+  gridDegrees?: number[];
 }
 const EXPECTED: Record<string, Expected> = JSON.parse(
   readFileSync(new URL('../fixtures/e2e/expected.json', import.meta.url), 'utf8'),
@@ -53,7 +58,6 @@ const CASES: Case[] = [
   { key: 'anndata_v0.7.8', input: 'anndata_archives/v0.7.8/adata.h5ad', options: {} },
 ];
 
-const FRACTIONS = { train: 0.6, val: 0.2, test: 0.2 } as const;
 const NTOP = 2000;
 
 let root: string;
@@ -134,7 +138,7 @@ for (const c of CASES) {
         assert.equal(manifest.labels.unlabeled, 0);
       });
 
-      it('splits every class 60/20/20 within rounding, with disjoint masks', () => {
+      it('splits every class 60/20/20 by largest remainder, with disjoint masks', () => {
         const names = npz.get('label_names')!.data as string[];
         const y = Array.from(npz.get('y')!.data as BigInt64Array, Number);
         const masks = {
@@ -146,24 +150,24 @@ for (const c of CASES) {
           const inParts = Number(masks.train[i]) + Number(masks.val[i]) + Number(masks.test[i]);
           assert.ok(inParts <= 1, `cell ${i} is in ${inParts} masks`);
         }
-        for (const [name, n] of Object.entries(expected.classCounts!)) {
+        const totals = [0, 0, 0];
+        for (const [name, sizes] of Object.entries(expected.splitSizes!)) {
           const code = names.indexOf(name);
           assert.ok(code >= 0, `label_names lacks ${name}`);
-          let total = 0;
-          for (const part of ['train', 'val', 'test'] as const) {
+          const counts = (['train', 'val', 'test'] as const).map((part) => {
             let count = 0;
             for (let i = 0; i < y.length; i++) if (y[i] === code && masks[part][i]) count++;
-            // 1e-9 keeps 0.6 * 5 = 3.0000000000000004 from counting as 4.
-            const lo = Math.floor(FRACTIONS[part] * n + 1e-9);
-            const hi = Math.ceil(FRACTIONS[part] * n - 1e-9);
-            assert.ok(
-              count >= lo && count <= hi,
-              `${name} (${n} cells): ${part} ${count} not in [${lo}, ${hi}]`,
-            );
-            total += count;
-          }
-          assert.equal(total, n, `${name}: parts add up to ${total}, not ${n}`);
+            return count;
+          });
+          assert.deepEqual(counts, sizes, `${name}: [train, val, test]`);
+          for (let p = 0; p < 3; p++) totals[p] += sizes[p];
         }
+        assert.deepEqual(manifest.split.counts, {
+          train: totals[0],
+          val: totals[1],
+          test: totals[2],
+          unassigned: 0,
+        });
       });
     } else {
       it('has no labels and no split', () => {
@@ -181,12 +185,15 @@ for (const c of CASES) {
         assert.equal(manifest.graphStats.primary, 'spatial');
         assert.equal(manifest.graphStats.spatial.nodes, expected.cells);
         assert.deepEqual(npz.get('pos')?.shape, [expected.cells, 2]);
-        // A Visium grid spot has at most 6 hexagonal neighbours.
+        // The hexagonal grid as pandas works it out from array_row/array_col.
+        assert.equal(manifest.counts.edges, expected.gridEdges);
         const src = npz.get('edge_index')!.data as BigInt64Array;
         const e = npz.get('edge_index')!.shape[1];
         const degree = new Int32Array(expected.cells);
         for (let i = 0; i < e; i++) degree[Number(src[i])]++;
-        assert.ok(Math.max(...degree) <= 6, `max degree ${Math.max(...degree)}`);
+        const spotsPerDegree = new Array<number>(7).fill(0);
+        for (const d of degree) spotsPerDegree[d]++;
+        assert.deepEqual(spotsPerDegree, expected.gridDegrees);
       });
     }
   });
