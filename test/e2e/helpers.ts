@@ -132,12 +132,7 @@ function parseNpy(bytes: Uint8Array): NpyArray {
 
 const PYTHON = '/usr/bin/python3';
 
-/** Why the Python interop tests cannot run here, or undefined when they can. */
-export function pythonSkipReason(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import anndata, numpy, scipy'], { encoding: 'utf8' });
-  if (probe.status === 0) return undefined;
-  return `needs ${PYTHON} with anndata, numpy and scipy (apt-get install python3-anndata)`;
-}
+export { pythonSkipReason } from '../package/python.ts';
 
 /** Runs a Python script file with arguments and parses the JSON it prints. */
 export function runPythonJson(script: string, args: readonly string[]): unknown {

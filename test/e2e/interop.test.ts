@@ -90,7 +90,8 @@ describe('pbmc_small.loom with --label cluster', {
 
   describe('read by anndata and numpy', { skip: python }, () => {
     it('has the label, a categorical split and X_pca in the h5ad', () => {
-      assert.deepEqual(seen.shape, [EXPECTED.pbmc_loom.cells, seen.shape[1]]);
+      // 240 genes pass QC, fewer than the 2,000 highly variable genes asked: all are kept.
+      assert.deepEqual(seen.shape, [EXPECTED.pbmc_loom.cells, EXPECTED.pbmc_loom.genesKept]);
       assert.ok(seen.obs.includes('cluster') && seen.obs.includes('split'));
       assert.deepEqual(seen.label_counts, EXPECTED.pbmc_loom.classCounts);
       assert.deepEqual(seen.split, { categorical: true, categories: ['train', 'val', 'test'] });
@@ -104,7 +105,12 @@ describe('pbmc_small.loom with --label cluster', {
       assert.deepEqual(c.shape, [80, 80]);
       assert.equal(c.symmetric, true);
       assert.equal(c.diagonal, 0);
-      assert.equal(seen.obsp.distances.csr, true);
+      // scanpy's kNN distances: k - 1 = 14 other cells per row, the cell itself dropped.
+      const d = seen.obsp.distances;
+      assert.equal(d.csr, true);
+      assert.deepEqual(d.shape, [80, 80]);
+      assert.deepEqual(d.row_nnz, [14, 14]);
+      assert.equal(d.diagonal, 0);
       assert.equal(c.nnz, seen.edges.count);
       assert.equal(seen.uns_neighbors.connectivities_key, 'connectivities');
       assert.equal(seen.uns_neighbors.distances_key, 'distances');
@@ -181,7 +187,12 @@ describe('visium folder (spatial graph), --json', { skip: !VISIUM && 'visium not
       assert.deepEqual(s.shape, [n, n]);
       assert.equal(s.symmetric, true);
       assert.equal(s.diagonal, 0);
-      assert.equal(seen.obsp.spatial_distances.csr, true);
+      const d = seen.obsp.spatial_distances;
+      assert.equal(d.csr, true);
+      assert.deepEqual(d.shape, [n, n]);
+      // Distances exist exactly where the grid joins two spots.
+      assert.equal(d.nnz, s.nnz);
+      assert.deepEqual(d.row_nnz, s.row_nnz);
       // graph.npz carries the primary (spatial) graph.
       assert.equal(s.nnz, seen.edges.count);
       assert.equal(seen.obsp.connectivities.symmetric, true);

@@ -212,8 +212,9 @@ describe('writePackage', () => {
     assert.deepEqual(leftovers('bad-length'), []);
   });
 
-  it('removes the temporary folder when a later file fails to write', async () => {
-    // graph.npz is written before dataset.h5ad, which rejects a key HDF5 would read as a path.
+  it('removes the temporary folder when a file fails to write', async () => {
+    // The temporary folder exists and graph.npz is being deflated when the h5ad
+    // writer rejects a key HDF5 would read as a path.
     const bad = smallDataset({ uns: { 'a/b': 1 } });
     await assert.rejects(
       writePackage(join(root, 'bad-key'), bad, input()),

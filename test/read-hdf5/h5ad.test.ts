@@ -53,6 +53,7 @@ describe('readH5ad on a 2018 (pre-0.7) file', () => {
     assert.equal(distances.data.length, legacy.graph.distances_nnz);
     assert.equal(connectivities.data.length, legacy.graph.connectivities_nnz);
     assert.deepEqual([distances.nRows, distances.nCols], legacy.graph.shape);
+    assert.deepEqual([connectivities.nRows, connectivities.nCols], legacy.graph.shape);
   });
 
   it("reads the root 'raw.X'/'raw.var' when asked for raw", async () => {

@@ -45,6 +45,36 @@ describe('readTenxH5 on a Cell Ranger 2 file with two genomes', () => {
     assert.deepEqual(genome.categories, ['mm10']);
   });
 
+  it('has human-like cells first (40) and mouse-like cells last (20), as expected.json says', async () => {
+    const human = await readTenxH5(legacyFile, { genome: 'hg19' });
+    const mouse = await readTenxH5(legacyFile, { genome: 'mm10' });
+    assert.deepEqual(human.cellIds, mouse.cellIds);
+    const rowSums = (X: typeof human.X) =>
+      Array.from({ length: X.nRows }, (_, r) => {
+        let s = 0;
+        for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) s += X.data[p];
+        return s;
+      });
+    const h = rowSums(human.X);
+    const m = rowSums(mouse.X);
+    // Ambient counts blur single cells (one of the first 40 has more mouse counts), so
+    // the groups are judged as a whole: each carries over 90 % of its own genome's counts.
+    const share = (own: number[], other: number[], from: number, to: number) => {
+      let a = 0;
+      let b = 0;
+      for (let i = from; i < to; i++) {
+        a += own[i];
+        b += other[i];
+      }
+      return a / (a + b);
+    };
+    assert.equal(h.length, 60);
+    assert.ok(share(h, m, 0, 40) > 0.9, `first 40: hg19 share ${share(h, m, 0, 40)}`);
+    assert.ok(share(m, h, 40, 60) > 0.9, `last 20: mm10 share ${share(m, h, 40, 60)}`);
+    // Had the reader mixed up or reordered the genomes' barcodes, the split would not hold.
+    assert.ok(share(h, m, 40, 60) < 0.1 && share(m, h, 0, 40) < 0.1);
+  });
+
   it('rejects a genome the file does not have', async () => {
     await assert.rejects(readTenxH5(legacyFile, { genome: 'GRCh38' }), /genome.*hg19, mm10/);
   });
