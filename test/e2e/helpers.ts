@@ -28,9 +28,15 @@ export interface CliResult {
 }
 
 /** Runs `scgraph <args>` as a child process from the repo root, the way a user does. */
-export function runCli(args: readonly string[]): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cores?: number } = {},
+): Promise<CliResult> {
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args];
+  // taskset limits the process to the first `cores` CPUs, so Node sees that many.
+  if (options.cores) command.unshift('taskset', '-c', `0-${options.cores - 1}`);
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const child = spawn(command[0], command.slice(1), {
       cwd: REPO,
       // A pipe, not a terminal: the CLI must print plain log lines.
       stdio: ['ignore', 'pipe', 'pipe'],
