@@ -247,7 +247,13 @@ export async function buildDataset(
 
   // ---- QC
   s = step('qc');
-  const mitoGenes = mitoMaskFromSymbols(geneSymbols(data));
+  const symbols = geneSymbols(data);
+  const mitoGenes = mitoMaskFromSymbols(symbols.values);
+  if (params.maxMitoFraction !== undefined && !mitoGenes.includes(1)) {
+    warnings.push(
+      `--max-mito: no gene in ${symbols.source} starts with MT- (any case), so no cell was removed for its mitochondrial share`,
+    );
+  }
   let qc: ReturnType<typeof qcFilter>;
   try {
     qc = qcFilter(data.X, {
@@ -558,13 +564,33 @@ function timed(timings: Partial<Record<BuildStep, number>>, name: BuildStep, hoo
   };
 }
 
-function geneSymbols(data: ExpressionData): readonly string[] {
-  const symbols =
-    data.var.get('gene_symbols') ?? data.var.get('gene_symbol') ?? data.var.get('name');
-  if (symbols?.kind === 'string') return symbols.values;
-  if (symbols?.kind === 'categorical')
-    return Array.from(symbols.codes, (c) => (c >= 0 ? symbols.categories[c] : ''));
-  return data.geneIds;
+/**
+ * var columns that hold gene symbols in the files people exchange: 10x
+ * (gene_symbols), Monocle (gene_short_name), CELLxGENE (feature_name), others.
+ */
+const SYMBOL_COLUMNS = [
+  'gene_symbols',
+  'gene_symbol',
+  'gene_short_name',
+  'feature_name',
+  'gene_name',
+  'gene_names',
+  'symbol',
+  'Symbol',
+  'name',
+];
+
+/** Gene symbols for the mitochondrial filter, and where they came from. */
+function geneSymbols(data: ExpressionData): { values: readonly string[]; source: string } {
+  for (const name of SYMBOL_COLUMNS) {
+    const column = data.var.get(name);
+    if (column?.kind === 'string') return { values: column.values, source: `var['${name}']` };
+    if (column?.kind === 'categorical') {
+      const values = Array.from(column.codes, (c) => (c >= 0 ? column.categories[c] : ''));
+      return { values, source: `var['${name}']` };
+    }
+  }
+  return { values: data.geneIds, source: 'the gene ids' };
 }
 
 function denseFromCsr(m: CsrMatrix): DenseMatrix {

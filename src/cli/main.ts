@@ -81,7 +81,11 @@ program
   .option('--cell-metadata <file>', 'CSV/TSV of cell metadata joined by cell id')
   .option('--min-genes <n>', 'QC: minimum detected genes per cell', int('--min-genes'), 1)
   .option('--min-cells <n>', 'QC: minimum cells per gene', int('--min-cells'), 1)
-  .option('--max-mito <fraction>', 'QC: maximum mitochondrial fraction per cell', num('--max-mito'))
+  .option(
+    '--max-mito <fraction>',
+    "QC: maximum mitochondrial share of a cell's counts (genes whose symbol starts with MT-, any case)",
+    num('--max-mito'),
+  )
   .addOption(
     new Option(
       '--transform <t>',

@@ -37,6 +37,11 @@ interface Case {
 const CASES: Case[] = [
   { key: 'hsmm', input: 'hsmm/hsmm.h5ad', options: { label: 'hours', transform: 'log1p' } },
   {
+    key: 'hsmm_max_mito_0.1',
+    input: 'hsmm/hsmm.h5ad',
+    options: { label: 'hours', transform: 'log1p', maxMitoFraction: 0.1 },
+  },
+  {
     key: 'lung',
     input: 'lung/lung_expression.csv.gz',
     options: { cellMetadata: 'lung/lung_cells.csv', label: 'Time', transform: 'log1p' },
@@ -198,3 +203,25 @@ for (const c of CASES) {
     }
   });
 }
+
+describe('--max-mito on a file without mitochondrial genes', {
+  skip: !dataPath('guo/guo_qpcr.tsv') && 'guo_qpcr.tsv is not in data/',
+}, () => {
+  it('removes no cell and says why', async () => {
+    const result = await buildPackage(dataPath('guo/guo_qpcr.tsv')!, join(root, 'guo-mito'), {
+      label: 'stage',
+      transform: 'none',
+      minGenes: 0,
+      minCells: 0,
+      maxMitoFraction: 0.05,
+    });
+    assert.equal(
+      (result.manifest as { counts: { cells: number } }).counts.cells,
+      EXPECTED.guo.cells,
+    );
+    assert.ok(
+      result.warnings.some((w) => /^--max-mito: no gene in .* starts with MT-/.test(w)),
+      result.warnings.join('\n'),
+    );
+  });
+});
