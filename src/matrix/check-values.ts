@@ -78,14 +78,20 @@ const countBadValues: BlockKernel<{ allowNegative: boolean }> = (a, block, first
   found[4 * block + 3] = firstNegative;
 };
 
-/** "value V at cell C (row r), gene G (column c)" for stored position p. */
+/**
+ * "value V at cell 'C' (cell #i of n), gene 'G' (gene #j of m)" for stored
+ * position p, counting from 1 in the cells × genes matrix as read (not the
+ * file's lines: a text reader reports those itself).
+ */
 function describe(X: CsrMatrix, p: number, options: CheckValuesOptions): string {
   const row = rowOf(X.indptr, p, X.nRows);
   const col = X.indices[p];
   const cell = options.cellIds?.[row];
   const gene = options.geneIds?.[col];
-  const cellText = cell === undefined ? `row ${row}` : `'${cell}' (row ${row})`;
-  const geneText = gene === undefined ? `column ${col}` : `'${gene}' (column ${col})`;
+  const cellNo = `#${row + 1} of ${X.nRows}`;
+  const geneNo = `#${col + 1} of ${X.nCols}`;
+  const cellText = cell === undefined ? cellNo : `'${cell}' (cell ${cellNo})`;
+  const geneText = gene === undefined ? geneNo : `'${gene}' (gene ${geneNo})`;
   return `value ${X.data[p]} at cell ${cellText}, gene ${geneText}`;
 }
 

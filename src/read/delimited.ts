@@ -12,7 +12,7 @@ import type { CsrMatrix } from '../matrix/csr.ts';
 import { joinCellMetadata } from './cell-metadata.ts';
 import { columnFromStrings } from './column-from-strings.ts';
 import type { ExpressionData, ReadOptions, Table } from './dataset.ts';
-import { parseNumber } from './parse-number.ts';
+import { isMissingToken, parseNumber } from './parse-number.ts';
 import { separatorFor, splitFields } from './split-fields.ts';
 
 /** How many leading data rows decide which columns hold text. */
@@ -26,9 +26,10 @@ type Orientation = 'genes-as-rows' | 'cells-as-rows';
  * of the rows (var columns when rows are genes, obs columns when rows are
  * cells). Orientation is detected (see `detectOrientation`) unless
  * `options.orientation` sets it; `options.cellMetadata` joins a separate
- * cell table by id. Missing or infinite values (NA, NaN, Inf) are kept as
- * NaN/±Infinity for the pipeline to reject; any other non-number in a
- * numeric column is an error naming the line and column.
+ * cell table by id. A column is text when at least half of its first 200
+ * values are not numbers. In the numeric columns, a missing value (empty, NA,
+ * NaN), an infinity or any other non-number is an error naming the line and
+ * column of the file.
  */
 export async function readDelimited(
   path: string,
@@ -175,13 +176,19 @@ function decideLayout(
   }
   if (width < 2) throw invalidInput(path, 'only one column: expected row ids followed by values');
   // Numeric cell metadata (n_counts, batch 1/2) in a cells-as-rows table reads as genes: no way to tell.
-  const isText = new Array<boolean>(width).fill(false);
+  // A column is text when at least half of its sampled values are not numbers; a
+  // stray word in a column of numbers is a bad value, reported with its line,
+  // rather than a reason to turn a cell or gene into an annotation.
+  const numbers = new Int32Array(width);
+  const words = new Int32Array(width);
   for (const { fields } of sample) {
     if (fields.length !== width) continue; // reported with its line number when the row is added
     for (let c = 1; c < width; c++) {
-      if (!isText[c] && parseNumber(fields[c]) === undefined) isText[c] = true;
+      if (parseNumber(fields[c]) === undefined) words[c]++;
+      else numbers[c]++;
     }
   }
+  const isText = Array.from({ length: width }, (_, c) => words[c] > 0 && words[c] >= numbers[c]);
   const numeric: number[] = [];
   const text: number[] = [];
   const slot = new Int32Array(width);
@@ -226,15 +233,18 @@ class RowBuilder {
       // Fast path for the zeros that dominate expression tables.
       if (token === '0') continue;
       const value = parseNumber(token);
-      if (value === undefined) {
+      if (value === undefined || !Number.isFinite(value)) {
         const name = layout.header[c] ? ` ('${layout.header[c]}')` : '';
-        throw invalidInput(
-          path,
-          `line ${line}, column ${c + 1}${name}: '${token.slice(0, 40)}' is not a number`,
-          {
-            found: token.slice(0, 40),
-          },
-        );
+        const shown = token.slice(0, 40);
+        const problem =
+          value === undefined
+            ? `'${shown}' is not a number`
+            : isMissingToken(token)
+              ? `${token.trim() === '' ? 'empty field' : `'${shown}'`}: a missing value; every field of the matrix needs a number`
+              : `'${shown}' is not a finite number`;
+        throw invalidInput(path, `line ${line}, column ${c + 1}${name}: ${problem}`, {
+          found: shown,
+        });
       }
       if (value === 0) continue;
       this.push(s, value);

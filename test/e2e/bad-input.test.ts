@@ -96,12 +96,32 @@ const CASES: Case[] = [
   {
     name: 'NaN in the matrix',
     args: (d) => csv(d, 'nan.csv', `${CSV_HEADER}c1,1,2,3\nc2,4,NaN,6\nc3,1,0,2\n`),
-    expect: ['nan.csv', /non-finite/i, 'NaN', "'c2'", "'g2'"],
+    expect: ['nan.csv', "line 3, column 3 ('g2')", "'NaN': a missing value"],
   },
   {
     name: 'Inf in the matrix',
     args: (d) => csv(d, 'inf.csv', `${CSV_HEADER}c1,1,2,3\nc2,4,Inf,6\nc3,1,0,2\n`),
-    expect: ['inf.csv', /non-finite/i, /Inf/, "'c2'", "'g2'"],
+    expect: ['inf.csv', "line 3, column 3 ('g2')", "'Inf' is not a finite number"],
+  },
+  {
+    name: 'a word among the numbers of a CSV matrix',
+    args: (d) => csv(d, 'word.csv', `${CSV_HEADER}c1,1,2,3\nc2,4,abc,6\nc3,1,0,2\n`),
+    expect: ['word.csv', "line 3, column 3 ('g2')", "'abc' is not a number"],
+  },
+  {
+    name: 'NaN in a 10x MTX matrix',
+    args: (d) => {
+      const dir = join(d, 'mtx-nan');
+      mkdirSync(dir);
+      writeFileSync(
+        join(dir, 'matrix.mtx'),
+        '%%MatrixMarket matrix coordinate real general\n3 2 3\n1 1 1\n2 2 nan\n3 1 2\n',
+      );
+      writeFileSync(join(dir, 'genes.tsv'), 'G1\tg1\nG2\tg2\nG3\tg3\n');
+      writeFileSync(join(dir, 'barcodes.tsv'), 'AAA-1\nCCC-1\n');
+      return [dir, '--min-genes', '0', '--min-cells', '0'];
+    },
+    expect: ['mtx-nan', /non-finite/i, "cell 'CCC-1' (cell #2 of 2)", "gene 'G2' (gene #2 of 3)"],
   },
   {
     name: 'negative counts with the default transform',

@@ -32,7 +32,7 @@ test('checkValues names the file, the count and the first non-finite position', 
       e.file === file &&
       e.message ===
         'sample.h5ad: 2 non-finite value(s) (NaN or Inf) in the expression matrix; ' +
-          "first value NaN at cell 'b' (row 1), gene 'g3' (column 2)",
+          "first value NaN at cell 'b' (cell #2 of 3), gene 'g3' (gene #3 of 3)",
   );
 });
 
@@ -40,7 +40,7 @@ test('checkValues reports non-finite values even where negatives are allowed', (
   const X = csrFromDense([[-1, Number.NEGATIVE_INFINITY]]);
   assert.throws(
     () => checkValues(X, { file, allowNegative: true }),
-    /1 non-finite value\(s\).*first value -Infinity at cell row 0, gene column 1/,
+    /1 non-finite value\(s\).*first value -Infinity at cell #1 of 1, gene #2 of 2/,
   );
 });
 
@@ -56,7 +56,7 @@ test('checkValues rejects negative counts and finds the row past empty rows', ()
     (e) =>
       isScgraphError(e) &&
       e.field === 'X' &&
-      /2 negative value\(s\) where counts are expected; first value -2 at cell row 2, gene column 1/.test(
+      /2 negative value\(s\) where counts are expected; first value -2 at cell #3 of 4, gene #2 of 2/.test(
         e.message,
       ),
   );

@@ -83,17 +83,56 @@ describe('readDelimited', () => {
     assert.match(c.warnings.join('\n'), /read as genes-as-rows .*pass orientation to override/);
   });
 
-  it('handles quotes, semicolons, NaN/Inf and gzip', async () => {
+  it('handles quotes, semicolons and gzip', async () => {
     const path = tmp.write(
       'quoted.txt.gz',
-      '"cell";"kind";"G1";"G2"\n"a;1";"x ""y""";1.5;NA\n"b";"z";Inf;0\n',
+      '"cell";"kind";"G1";"G2"\n"a;1";"x ""y""";1.5;2\n"b";"z";3e2;0\n',
       true,
     );
     const data = await readDelimited(path, { orientation: 'cells-as-rows' });
     assert.deepEqual(data.cellIds, ['a;1', 'b']);
     const kind = data.obs.get('kind');
     assert.deepEqual(kind?.kind === 'categorical' && kind.categories, ['x "y"', 'z']);
-    assert.deepEqual(Array.from(data.X.data), [1.5, Number.NaN, Number.POSITIVE_INFINITY]);
+    assert.deepEqual(Array.from(data.X.data), [1.5, 2, 300]);
+  });
+
+  it('reports a missing or infinite value by its line and column in the file', async () => {
+    const cases: [string, RegExp][] = [
+      ['g1,1,2\ng2,NA,4\n', /line 3, column 2 \('c1'\): 'NA': a missing value/],
+      ['g1,1,2\ng2,3,\n', /line 3, column 3 \('c2'\): empty field: a missing value/],
+      ['g1,1,nan\ng2,3,4\n', /line 2, column 3 \('c2'\): 'nan': a missing value/],
+      ['g1,1,2\ng2,-Inf,4\n', /line 3, column 2 \('c1'\): '-Inf' is not a finite number/],
+    ];
+    for (const [i, [rows, message]] of cases.entries()) {
+      const path = tmp.write(`missing-${i}.csv`, `gene,c1,c2\n${rows}`);
+      await rejectsWith(
+        readDelimited(path),
+        'invalid-input',
+        new RegExp(`missing-${i}\\.csv`),
+        message,
+      );
+    }
+  });
+
+  it('takes a stray word among numbers for a bad value, not for an annotation column', async () => {
+    // Cell c2 holds numbers but one word: it must not turn into a gene annotation.
+    const rows = Array.from({ length: 30 }, (_, r) => `g${r},${r},${r === 7 ? 'abc' : r + 1}`);
+    const path = tmp.write('stray.csv', `gene,c1,c2\n${rows.join('\n')}\n`);
+    await rejectsWith(
+      readDelimited(path),
+      'invalid-input',
+      /stray\.csv/,
+      /line 9, column 3 \('c2'\): 'abc' is not a number/,
+    );
+    // A column of words (with a number or two among them) is still an annotation.
+    const symbols = Array.from(
+      { length: 30 },
+      (_, r) => `g${r},${r === 3 ? '7' : `SYM${r}`},${r},${r + 1}`,
+    );
+    const annotated = tmp.write('annotated.csv', `gene,symbol,c1,c2\n${symbols.join('\n')}\n`);
+    const data = await readDelimited(annotated);
+    assert.deepEqual(data.cellIds, ['c1', 'c2']);
+    assert.ok(data.var.has('symbol'));
   });
 
   it('reports bad content naming the file, line and column', async () => {
