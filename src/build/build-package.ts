@@ -243,6 +243,16 @@ export async function buildDataset(
     cellIds: data.cellIds,
     geneIds: data.geneIds,
   });
+  if (params.transform === 'normalize-log1p') {
+    const fraction = firstFraction(data.X);
+    if (fraction) {
+      const cell = data.cellIds[fraction.row];
+      warnings.push(
+        `${basename(input)}: values are not whole numbers (${Number(fraction.value.toPrecision(6))} in cell '${cell}'), but --transform normalize-log1p expects counts: ` +
+          "for FPKM/TPM use --transform log1p, for log-scale values --transform none; an h5ad's counts may be in 'raw' or a layer (--matrix, see scgraph inspect)",
+      );
+    }
+  }
   s.done();
 
   // ---- QC
@@ -562,6 +572,22 @@ function timed(timings: Partial<Record<BuildStep, number>>, name: BuildStep, hoo
       hooks.onProgress?.({ step: name, fraction: 1 });
     },
   };
+}
+
+/** Stored values looked at for fractions: enough to see FPKM or log data, cheap at any size. */
+const FRACTION_SAMPLE = 1 << 20;
+
+/** The first stored value with a fractional part among the first FRACTION_SAMPLE, if any. */
+function firstFraction(X: CsrMatrix): { value: number; row: number } | undefined {
+  const end = Math.min(X.data.length, FRACTION_SAMPLE);
+  for (let p = 0; p < end; p++) {
+    if (!Number.isInteger(X.data[p])) {
+      let row = 0;
+      while (X.indptr[row + 1] <= p) row++;
+      return { value: X.data[p], row };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -225,3 +225,26 @@ describe('--max-mito on a file without mitochondrial genes', {
     );
   });
 });
+
+describe('the default transform on values that are not counts', {
+  skip: !dataPath('hsmm/hsmm.h5ad') && 'hsmm.h5ad is not in data/',
+}, () => {
+  const notCounts = /values are not whole numbers .*--transform log1p/;
+
+  it('warns on FPKM (hsmm) and names the transforms that fit', async () => {
+    const result = await buildPackage(dataPath('hsmm/hsmm.h5ad')!, join(root, 'hsmm-counts'), {
+      label: 'hours',
+    });
+    assert.ok(
+      result.warnings.some((w) => notCounts.test(w)),
+      result.warnings.join('\n'),
+    );
+  });
+
+  it('stays quiet on UMI counts (pbmc_small.loom)', async () => {
+    const loom = dataPath('pbmc_small/pbmc_small.loom');
+    if (!loom) return;
+    const result = await buildPackage(loom, join(root, 'pbmc-counts'), { label: 'cluster' });
+    assert.ok(!result.warnings.some((w) => notCounts.test(w)), result.warnings.join('\n'));
+  });
+});
