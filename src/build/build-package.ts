@@ -25,7 +25,7 @@ import { checkOutputFolder, writePackage } from '../package/write-package.ts';
 import type { Column, ExpressionData, MetadataNames, Table } from '../read/dataset.ts';
 import { metadataNames, readInput } from '../read/index.ts';
 import { takeRows } from '../read/table.ts';
-import { groupSplit, orderedSplit, stratifiedSplit } from '../split/splits.ts';
+import { groupSplit, orderedSplit, type SplitReport, stratifiedSplit } from '../split/splits.ts';
 import {
   classCounts,
   groupsFromColumn,
@@ -111,6 +111,7 @@ export async function buildPackage(
       },
       parameters: await recordedParameters(params),
       graphStats: built.stats,
+      warnings: built.warnings,
       toolVersion: TOOL_VERSION,
     },
     { overwrite },
@@ -213,7 +214,7 @@ export async function buildDataset(
   // The columns the labels and split are made from must also be usable as such: find out now,
   // not after the graph is built (the same calls run again on the cells QC keeps).
   try {
-    if (params.label) labelsFromColumn(data.obs, params.label);
+    if (params.label) requireClasses(labelsFromColumn(data.obs, params.label), input);
     if (params.splitColumn && params.split === 'group') {
       groupsFromColumn(data.obs, params.splitColumn);
     }
@@ -472,6 +473,7 @@ export async function buildDataset(
   // ---- labels and split
   s = step('split');
   const labels = params.label ? labelsFromColumn(obs, params.label) : undefined;
+  if (labels) requireClasses(labels, input);
   const splitKind = params.split === 'auto' ? (labels ? 'stratified' : 'none') : params.split;
   let split: GraphDataset['split'];
   let splitReport: unknown;
@@ -486,7 +488,10 @@ export async function buildDataset(
     splitReport = r.report;
   } else if (splitKind === 'group' || splitKind === 'ordered') {
     if (!params.splitColumn)
-      throw invalidParameter('split-column', `a ${splitKind} split needs --split-column`);
+      throw invalidParameter(
+        'split-column',
+        `${splitKind === 'group' ? 'a group' : 'an ordered'} split needs --split-column`,
+      );
     const r =
       splitKind === 'group'
         ? groupSplit(groupsFromColumn(obs, params.splitColumn).codes, {
@@ -496,6 +501,19 @@ export async function buildDataset(
         : orderedSplit(timesFromColumn(obs, params.splitColumn), { fractions: params.fractions });
     split = { kind: splitKind, assignment: r.assignment };
     splitReport = r.report;
+  }
+  const report = splitReport as SplitReport | undefined;
+  const emptyParts = SPLIT_NAMES.filter(
+    (part, p) => params.fractions[p] > 0 && report?.counts[part] === 0,
+  );
+  if (report && emptyParts.length > 0) {
+    // A benchmark split with an empty part it was asked to fill cannot serve; say how to ask for fewer.
+    throw invalidParameter(
+      'split',
+      `the ${splitKind} split leaves ${emptyParts.join(' and ')} empty (${report.warnings.join('; ')}); ` +
+        `give ${emptyParts.length > 1 ? 'them' : 'it'} a fraction of 0 in --fractions, or choose another split`,
+      { file: input, found: splitKind },
+    );
   }
   if (split) {
     obs.set('split', {
@@ -572,6 +590,19 @@ function timed(timings: Partial<Record<BuildStep, number>>, name: BuildStep, hoo
       hooks.onProgress?.({ step: name, fraction: 1 });
     },
   };
+}
+
+/** Refuses a label with fewer than two classes among its cells: nothing to classify. */
+function requireClasses(labels: ReturnType<typeof labelsFromColumn>, input: string): void {
+  if (labels.names.length >= 2) return;
+  const unlabeled = labels.codes.filter((c) => c < 0).length;
+  const found = labels.names.length === 0 ? 'no class at all' : `one class ('${labels.names[0]}')`;
+  throw invalidParameter(
+    'label',
+    `column '${labels.column}' has ${found} among ${labels.codes.length} cells; a label needs at least two classes` +
+      (unlabeled > 0 ? ` (${unlabeled} cells have no value: does the metadata cover them?)` : ''),
+    { file: input, found: labels.column },
+  );
 }
 
 /** Stored values looked at for fractions: enough to see FPKM or log data, cheap at any size. */

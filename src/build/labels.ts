@@ -1,4 +1,5 @@
 import { invalidParameter } from '../errors.ts';
+import { naturalCompare } from '../read/column-from-strings.ts';
 import type { Column, Table } from '../read/dataset.ts';
 
 /** A label column turned into class codes (-1 = unlabeled) and class names. */
@@ -40,7 +41,7 @@ function missingColumn(available: readonly string[], name: string, parameter: st
 
 /**
  * Class labels from a cell metadata column. Categorical columns keep their
- * category order; strings are sorted; numbers with few distinct values
+ * category order; strings are sorted in natural order (2C before 16C); numbers with few distinct values
  * (hours 0/24/48/72) become classes in numeric order. Missing values
  * (NaN, empty strings, code -1) are unlabeled.
  */
@@ -94,7 +95,7 @@ export function labelsFromColumn(obs: Table, name: string): Labels {
 }
 
 function fromStrings(name: string, values: readonly string[]): Labels {
-  const names = [...new Set(values.filter((v) => v !== ''))].sort();
+  const names = [...new Set(values.filter((v) => v !== ''))].sort(naturalCompare);
   const index = new Map(names.map((v, i) => [v, i]));
   return { column: name, codes: Int32Array.from(values, (v) => index.get(v) ?? -1), names };
 }

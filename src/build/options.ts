@@ -102,7 +102,10 @@ function checkCombinations(o: ResolvedBuildOptions): void {
     throw invalidParameter('split', 'a stratified split needs --label');
   }
   if ((o.split === 'group' || o.split === 'ordered') && !o.splitColumn) {
-    throw invalidParameter('split-column', `a ${o.split} split needs --split-column`);
+    throw invalidParameter(
+      'split-column',
+      `${o.split === 'group' ? 'a group' : 'an ordered'} split needs --split-column`,
+    );
   }
   if (o.spatialGraph === 'radius' && o.spatialRadius === undefined) {
     throw invalidParameter('spatial-radius', 'a radius graph (--spatial-graph radius) needs it');

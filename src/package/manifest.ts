@@ -48,6 +48,12 @@ export interface Manifest {
     };
   } | null;
   readonly graphStats: unknown;
+  /**
+   * What the build warned about, in the order it did (a class too small for
+   * every part, a split part left empty, columns skipped on reading); absent in
+   * packages written before it was recorded.
+   */
+  readonly warnings?: readonly string[];
   readonly files: readonly ManifestFile[];
   /** sha256 of the sorted 'name sha256' lines of `files`; builtAt is not part of it. */
   readonly packageSha256: string;

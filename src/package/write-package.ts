@@ -30,6 +30,8 @@ export interface ManifestInput {
   /** Every build parameter, recorded as given. */
   parameters: Record<string, unknown>;
   graphStats: unknown;
+  /** What the build warned about (rare classes, an empty split part, skipped columns ...). */
+  warnings?: readonly string[];
   /** ISO time; left out of the package hash. Omit for a byte-identical manifest. */
   builtAt?: string;
   /** Default: the version in package.json. */
@@ -201,6 +203,7 @@ async function writeContents(
     labels: labelSummary(dataset),
     split: splitSummary(dataset),
     graphStats: input.graphStats,
+    warnings: input.warnings ?? [],
     files,
     packageSha256: packageSha256(files),
     ...(input.builtAt === undefined ? {} : { builtAt: input.builtAt }),

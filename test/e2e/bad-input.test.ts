@@ -212,6 +212,23 @@ const CASES: Case[] = [
     expect: ['old_scanpy_2018.h5ad', '--use-graph', "obsp['distances'] is not symmetric"],
   },
   {
+    name: 'a group split with too few groups for its parts',
+    skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
+    // pbmc_small's 'groups' column holds two groups, for three parts.
+    args: () => [LOOM!, '--label', 'cluster', '--split', 'group', '--split-column', 'groups'],
+    expect: ['pbmc_small.loom', '--split', 'leaves test empty', 'only 2 group(s)', '--fractions'],
+  },
+  {
+    name: 'a label with a single class among the cells',
+    early: true,
+    args: (d) => [
+      ...csv(d, 'one-class.csv', 'cell,kind,g1,g2,g3\nc1,T,1,2,3\nc2,T,4,5,6\nc3,,1,0,2\n'),
+      '--label',
+      'kind',
+    ],
+    expect: ['one-class.csv', '--label', "one class ('T')", '1 cells have no value'],
+  },
+  {
     name: 'a folder given as --cell-metadata',
     skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
     early: true,

@@ -108,6 +108,10 @@ for (const c of CASES) {
       }
     });
 
+    it('records the warnings of the build in the manifest', () => {
+      assert.deepEqual(manifest.warnings, result.warnings);
+    });
+
     it('keeps the cells and genes that the QC rule keeps', () => {
       assert.equal(uns.cellsIn, expected.cellsIn);
       assert.equal(uns.genesIn, expected.genesIn);

@@ -156,7 +156,7 @@ test('checkValues names the first bad value in row order whichever thread finds 
       (error: Error) => {
         assert.match(error.message, /big\.h5ad/);
         assert.match(error.message, /2 non-finite value\(s\)/);
-        assert.match(error.message, /first value Infinity at cell row 100,/);
+        assert.match(error.message, /first value Infinity at cell #101 of 5000,/);
         return true;
       },
     );
@@ -165,7 +165,7 @@ test('checkValues names the first bad value in row order whichever thread finds 
   negativeOnly[local.indptr[4500]] = -3;
   assert.throws(
     () => checkValues(copyOf(shared, negativeOnly), { file: 'big.h5ad' }),
-    /1 negative value\(s\) where counts are expected; first value -3 at cell row 4500,/,
+    /1 negative value\(s\) where counts are expected; first value -3 at cell #4501 of 5000,/,
   );
 });
 

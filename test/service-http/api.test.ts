@@ -135,10 +135,15 @@ describe('hub API over HTTP (PGlite catalog, local store)', () => {
 
     const job = (await (await fetch(`${hub.url}${accepted.location}`)).json()) as {
       state: string;
-      result: { dataset: string; version: number };
+      result: { dataset: string; version: number; warnings: string[] };
     };
     assert.equal(job.state, 'succeeded');
     assert.deepEqual([job.result.dataset, job.result.version], ['pbmc-small', 1]);
+    // pbmc_small.loom repeats 10 gene ids: the curator is told, as the CLI tells its user.
+    assert.ok(
+      job.result.warnings.some((w) => /10 repeated gene ids made unique/.test(w)),
+      JSON.stringify(job.result.warnings),
+    );
 
     const list = (await (await fetch(`${hub.url}/api/v1/datasets`)).json()) as {
       items: { name: string }[];

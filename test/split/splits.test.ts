@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { labelsFromColumn } from '../../src/build/labels.ts';
+import { naturalCompare } from '../../src/read/column-from-strings.ts';
 import {
   groupSplit,
   largestRemainder,
@@ -161,5 +163,40 @@ describe('orderedSplit', () => {
       x: { train: 2, val: 0, test: 0 },
       y: { train: 1, val: 1, test: 0 },
     });
+  });
+});
+
+describe('naturalCompare (class and category order)', () => {
+  it('orders digit runs by value and the rest by code unit', () => {
+    const stages = ['16C', '2C', '32C', '4C', '64C', '8C', '1C'];
+    assert.deepEqual([...stages].sort(naturalCompare), [
+      '1C',
+      '2C',
+      '4C',
+      '8C',
+      '16C',
+      '32C',
+      '64C',
+    ]);
+    assert.deepEqual(['cluster 10', 'cluster 9', 'cluster 1'].sort(naturalCompare), [
+      'cluster 1',
+      'cluster 9',
+      'cluster 10',
+    ]);
+    // Text first by code unit (upper case before lower case), then prefixes first.
+    assert.deepEqual(['b', 'B', 'a1', 'a'].sort(naturalCompare), ['B', 'a', 'a1', 'b']);
+    // Same value, different spelling: still a strict order, so sorting is deterministic.
+    assert.ok(naturalCompare('01', '1') < 0 && naturalCompare('1', '01') > 0);
+    assert.equal(naturalCompare('E14.5', 'E14.5'), 0);
+    assert.ok(naturalCompare('E14.5', 'E16.5') < 0 && naturalCompare('E9.5', 'E14.5') < 0);
+  });
+
+  it('gives labels from text in that order', () => {
+    const obs = new Map([
+      ['stage', { kind: 'string' as const, values: ['8C', '2C', '16C', '2C'] }],
+    ]);
+    const labels = labelsFromColumn(obs, 'stage');
+    assert.deepEqual(labels.names, ['2C', '8C', '16C']);
+    assert.deepEqual(Array.from(labels.codes), [1, 0, 2, 0]);
   });
 });

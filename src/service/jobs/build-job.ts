@@ -121,6 +121,8 @@ export function buildJob(deps: BuildJobDeps, input: BuildJobInput): JobBody {
         dataset: input.dataset,
         version: version.version,
         files: files.map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
+        // What the build warned about, as its manifest records it.
+        warnings: Array.isArray(built.manifest.warnings) ? built.manifest.warnings : [],
       };
     } finally {
       for (const key of created) {
