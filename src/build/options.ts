@@ -34,11 +34,15 @@ export const buildOptionsSchema = z
     cellMetadata: z.string().optional(),
 
     /** QC: a cell needs at least this many detected genes. */
-    minGenes: z.number().int().min(0).default(1),
+    minGenes: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(1),
     /** QC: a gene needs to be detected in at least this many cells. */
-    minCells: z.number().int().min(0).default(1),
+    minCells: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(1),
     /** QC: drop cells whose mitochondrial fraction is above this (0–1). */
-    maxMitoFraction: z.number().min(0).max(1).optional(),
+    maxMitoFraction: z
+      .number()
+      .min(0, 'is a fraction between 0 and 1 (0.2 for 20 %)')
+      .max(1, 'is a fraction between 0 and 1 (0.2 for 20 %)')
+      .optional(),
     /**
      * 'normalize-log1p' for counts (library size to 1e4, then log1p), 'log1p'
      * for values already normalized per cell (FPKM/TPM), 'none' for values
@@ -47,22 +51,34 @@ export const buildOptionsSchema = z
     transform: z.enum(['normalize-log1p', 'log1p', 'none']).default('normalize-log1p'),
     targetSum: z.number().positive().default(1e4),
     /** Number of highly variable genes (all genes when fewer). */
-    nTopGenes: z.number().int().positive().default(2000),
+    nTopGenes: z
+      .number()
+      .int('must be a whole number')
+      .positive('must be at least 1')
+      .default(2000),
     /** PCA components (capped by data size). */
-    nComponents: z.number().int().positive().default(50),
+    nComponents: z
+      .number()
+      .int('must be a whole number')
+      .positive('must be at least 1')
+      .default(50),
     /** Use this obsm embedding instead of computing PCA. */
     useRep: z.string().optional(),
     /** Use this obsp graph instead of computing the kNN graph. */
     useGraph: z.string().optional(),
     /** Neighbours per cell, self included (as scanpy's n_neighbors). */
-    k: z.number().int().min(2).default(15),
+    k: z
+      .number()
+      .int('must be a whole number')
+      .min(2, 'must be at least 2: it counts the cell itself, so 2 gives each cell one neighbour')
+      .default(15),
     knnMethod: z.enum(['auto', 'exact', 'hnsw']).default('auto'),
     /** Which graph graph.npz carries: the expression kNN or the spatial graph. */
     graph: z.enum(['auto', 'expression', 'spatial']).default('auto'),
     /** Spatial graph kind; 'auto' is the Visium grid when array indices exist, else Delaunay. */
     spatialGraph: z.enum(['auto', 'visium-grid', 'knn', 'radius', 'delaunay']).default('auto'),
-    spatialK: z.number().int().min(1).default(6),
-    spatialRadius: z.number().positive().optional(),
+    spatialK: z.number().int('must be a whole number').min(1, 'must be at least 1').default(6),
+    spatialRadius: z.number().positive("must be above 0 (in the coordinates' units)").optional(),
     /** Split kind; 'auto' is stratified when a label is given, else none. */
     split: z.enum(['auto', 'stratified', 'group', 'ordered', 'none']).default('auto'),
     /** Column for group-held-out or ordered splits. */

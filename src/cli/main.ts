@@ -4,6 +4,7 @@ import { buildPackage, TOOL_VERSION } from '../build.ts';
 import { isScgraphError, ScgraphError } from '../errors.ts';
 import { validatePackage } from '../package/validate.ts';
 import { removeUnfinishedPackages } from '../package/write-package.ts';
+import type { InputFormat } from '../read/dataset.ts';
 import { formatSummary, inspectInput } from '../read/inspect.ts';
 import type { ProgressReporter } from './progress.ts';
 import { barReporter, lineReporter, silentReporter } from './progress.ts';
@@ -50,7 +51,7 @@ program
   .command('build')
   .description('build a graph dataset package from a single-cell file or folder')
   .argument('<input>', 'h5ad, 10x MTX folder, 10x .h5, .loom, CSV/TSV, or Visium folder')
-  .requiredOption('-o, --out <dir>', 'output package folder')
+  .requiredOption('-o, --out <dir>', 'output package folder (required; new or empty)')
   .option('--label <column>', 'cell metadata column with class labels')
   .option('--name <name>', 'dataset name (default: from the input file name)')
   .addOption(
@@ -65,16 +66,19 @@ program
   )
   .option(
     '--matrix <name>',
-    "matrix to use: h5ad 'X', 'raw' or 'layers/<name>'; Loom 'matrix' or 'layers/<name>'",
+    "matrix to use: h5ad 'X' (default), 'raw' or 'layers/<name>'; Loom 'matrix' (default) or 'layers/<name>'",
   )
   .option(
     '--feature-types <types>',
     "10x feature types to keep, comma-separated, or 'all'",
     'Gene Expression',
   )
-  .option('--genome <genome>', '10x HDF5 (Cell Ranger 2) genome to read')
+  .option(
+    '--genome <genome>',
+    '10x HDF5 (Cell Ranger 2) genome to read; needed when the file holds several',
+  )
   .addOption(
-    new Option('--orientation <o>', 'CSV/TSV orientation')
+    new Option('--orientation <o>', "CSV/TSV orientation; 'auto' tells by the ids and shape")
       .choices(['auto', 'genes-as-rows', 'cells-as-rows'])
       .default('auto'),
   )
@@ -100,22 +104,37 @@ program
   .option('--use-graph <key>', 'use this obsp graph instead of computing kNN')
   .option('-k, --neighbors <k>', 'neighbours per cell, self included', int('--neighbors'), 15)
   .addOption(
-    new Option('--knn-method <m>', 'kNN search').choices(['auto', 'exact', 'hnsw']).default('auto'),
+    new Option('--knn-method <m>', "kNN search; 'auto' is exact below 5,000 cells, HNSW above")
+      .choices(['auto', 'exact', 'hnsw'])
+      .default('auto'),
   )
   .addOption(
-    new Option('--graph <g>', 'graph in graph.npz')
+    new Option(
+      '--graph <g>',
+      "graph in graph.npz; 'auto' is spatial when the input has coordinates, else expression",
+    )
       .choices(['auto', 'expression', 'spatial'])
       .default('auto'),
   )
   .addOption(
-    new Option('--spatial-graph <kind>', 'spatial graph kind')
+    new Option(
+      '--spatial-graph <kind>',
+      "spatial graph kind; 'auto' is the Visium hexagonal grid when array rows/columns exist, else Delaunay",
+    )
       .choices(['auto', 'visium-grid', 'knn', 'radius', 'delaunay'])
       .default('auto'),
   )
   .option('--spatial-k <k>', 'spatial kNN neighbours', int('--spatial-k'), 6)
-  .option('--spatial-radius <r>', 'spatial radius (coordinate units)', num('--spatial-radius'))
+  .option(
+    '--spatial-radius <r>',
+    'spatial radius in coordinate units (pixels for Visium); needed by --spatial-graph radius',
+    num('--spatial-radius'),
+  )
   .addOption(
-    new Option('--split <kind>', 'split kind')
+    new Option(
+      '--split <kind>',
+      "split kind; 'auto' is stratified by --label when one is given, else none",
+    )
       .choices(['auto', 'stratified', 'group', 'ordered', 'none'])
       .default('auto'),
   )
@@ -220,9 +239,33 @@ program
   .command('inspect')
   .description('show what a single-cell file holds, without building')
   .argument('<input>')
+  .addOption(
+    new Option('--format <format>', 'input format (default: detected)').choices([
+      'h5ad',
+      '10x-mtx',
+      '10x-h5',
+      'loom',
+      'delimited',
+      'visium',
+    ]),
+  )
+  .option('--matrix <name>', "matrix to describe: h5ad 'X', 'raw' or 'layers/<name>'")
+  .option('--genome <genome>', '10x HDF5 (Cell Ranger 2) genome to read')
+  .addOption(
+    new Option('--orientation <o>', 'CSV/TSV orientation')
+      .choices(['auto', 'genes-as-rows', 'cells-as-rows'])
+      .default('auto'),
+  )
+  .option('--cell-metadata <file>', 'CSV/TSV of cell metadata to join, as build would')
   .option('--json', 'print JSON')
-  .action(async (input: string, o: { json?: boolean }) => {
-    const summary = await inspectInput(input);
+  .action(async (input: string, o: InspectFlags) => {
+    const summary = await inspectInput(input, {
+      format: o.format,
+      matrix: o.matrix,
+      genome: o.genome,
+      orientation: o.orientation,
+      cellMetadata: o.cellMetadata,
+    });
     if (o.json) print(summary);
     else process.stdout.write(`${formatSummary(summary)}\n`);
   });
@@ -246,6 +289,17 @@ program
 program
   .command('serve')
   .description('serve the hub (catalog, downloads, curation) over HTTP')
+  .addHelpText(
+    'after',
+    `
+Configured by environment variables:
+  PORT                  port to listen on (default 8000)
+  DATA_DIR              embedded database, files and uploads (default ./var)
+  DATABASE_URL          PostgreSQL instead of the embedded database
+  REDIS_URL             Redis instead of the in-process cache
+  S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
+                        S3-compatible storage instead of DATA_DIR's files`,
+  )
   .option('--no-seed', 'do not build and publish the bundled datasets at start')
   .action(async (o: { seed: boolean }) => {
     const { serveHub } = await import('./serve.ts');
@@ -254,7 +308,9 @@ program
 
 program
   .command('migrate')
-  .description('apply pending catalog migrations and exit')
+  .description(
+    'apply pending catalog migrations and exit (with the embedded database, while the hub is stopped)',
+  )
   .action(async () => {
     const { migrateCatalog } = await import('./serve.ts');
     const applied = await migrateCatalog();
@@ -263,7 +319,11 @@ program
     );
   });
 
-const keys = program.command('keys').description('manage API keys');
+const keys = program
+  .command('keys')
+  .description(
+    'manage API keys (with the embedded database, while the hub is stopped: it serves one process)',
+  );
 keys
   .command('create')
   .description('create an API key and print it once')
@@ -305,6 +365,15 @@ keys
     }
     process.stdout.write(`revoked ${id}\n`);
   });
+
+interface InspectFlags {
+  format?: InputFormat;
+  matrix?: string;
+  genome?: string;
+  orientation?: 'auto' | 'genes-as-rows' | 'cells-as-rows';
+  cellMetadata?: string;
+  json?: boolean;
+}
 
 function pickReporter(quiet: boolean): ProgressReporter {
   if (quiet) return silentReporter;
