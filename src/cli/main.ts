@@ -54,16 +54,7 @@ program
   .requiredOption('-o, --out <dir>', 'output package folder (required; new or empty)')
   .option('--label <column>', 'cell metadata column with class labels')
   .option('--name <name>', 'dataset name (default: from the input file name)')
-  .addOption(
-    new Option('--format <format>', 'input format (default: detected)').choices([
-      'h5ad',
-      '10x-mtx',
-      '10x-h5',
-      'loom',
-      'delimited',
-      'visium',
-    ]),
-  )
+  .addOption(formatOption())
   .option(
     '--matrix <name>',
     "matrix to use: h5ad 'X' (default), 'raw' or 'layers/<name>'; Loom 'matrix' (default) or 'layers/<name>'",
@@ -77,11 +68,7 @@ program
     '--genome <genome>',
     '10x HDF5 (Cell Ranger 2) genome to read; needed when the file holds several',
   )
-  .addOption(
-    new Option('--orientation <o>', "CSV/TSV orientation; 'auto' tells by the ids and shape")
-      .choices(['auto', 'genes-as-rows', 'cells-as-rows'])
-      .default('auto'),
-  )
+  .addOption(orientationOption())
   .option('--cell-metadata <file>', 'CSV/TSV of cell metadata joined by cell id')
   .option('--min-genes <n>', 'QC: minimum detected genes per cell', int('--min-genes'), 1)
   .option('--min-cells <n>', 'QC: minimum cells per gene', int('--min-cells'), 1)
@@ -239,23 +226,10 @@ program
   .command('inspect')
   .description('show what a single-cell file holds, without building')
   .argument('<input>')
-  .addOption(
-    new Option('--format <format>', 'input format (default: detected)').choices([
-      'h5ad',
-      '10x-mtx',
-      '10x-h5',
-      'loom',
-      'delimited',
-      'visium',
-    ]),
-  )
+  .addOption(formatOption())
   .option('--matrix <name>', "matrix to describe: h5ad 'X', 'raw' or 'layers/<name>'")
   .option('--genome <genome>', '10x HDF5 (Cell Ranger 2) genome to read')
-  .addOption(
-    new Option('--orientation <o>', 'CSV/TSV orientation')
-      .choices(['auto', 'genes-as-rows', 'cells-as-rows'])
-      .default('auto'),
-  )
+  .addOption(orientationOption())
   .option('--cell-metadata <file>', 'CSV/TSV of cell metadata to join, as build would')
   .option('--json', 'print JSON')
   .action(async (input: string, o: InspectFlags) => {
@@ -365,6 +339,19 @@ keys
     }
     process.stdout.write(`revoked ${id}\n`);
   });
+
+/** --format, shared by build and inspect. */
+function formatOption(): Option {
+  const formats: InputFormat[] = ['h5ad', '10x-mtx', '10x-h5', 'loom', 'delimited', 'visium'];
+  return new Option('--format <format>', 'input format (default: detected)').choices(formats);
+}
+
+/** --orientation, shared by build and inspect. */
+function orientationOption(): Option {
+  return new Option('--orientation <o>', "CSV/TSV orientation; 'auto' tells by the ids and shape")
+    .choices(['auto', 'genes-as-rows', 'cells-as-rows'])
+    .default('auto');
+}
 
 interface InspectFlags {
   format?: InputFormat;

@@ -70,17 +70,13 @@ const CASES: Case[] = [
   },
   {
     name: 'an MTX whose header has more genes than genes.tsv',
-    args: (d) => {
-      const m = join(d, 'mtx');
-      mkdirSync(m);
-      writeFileSync(
-        join(m, 'matrix.mtx'),
-        '%%MatrixMarket matrix coordinate integer general\n5 3 3\n1 1 4\n2 2 5\n3 3 6\n',
-      );
-      writeFileSync(join(m, 'genes.tsv'), 'g1\tG1\ng2\tG2\ng3\tG3\n');
-      writeFileSync(join(m, 'barcodes.tsv'), 'c1\nc2\nc3\n');
-      return [m];
-    },
+    args: (d) => [
+      mtx(d, 'mtx', {
+        matrix: '%%MatrixMarket matrix coordinate integer general\n5 3 3\n1 1 4\n2 2 5\n3 3 6\n',
+        genes: 'g1\tG1\ng2\tG2\ng3\tG3\n',
+        barcodes: 'c1\nc2\nc3\n',
+      }),
+    ],
     expect: ['matrix.mtx', /mismatch/i, '5', '3'],
   },
   {
@@ -110,17 +106,17 @@ const CASES: Case[] = [
   },
   {
     name: 'NaN in a 10x MTX matrix',
-    args: (d) => {
-      const dir = join(d, 'mtx-nan');
-      mkdirSync(dir);
-      writeFileSync(
-        join(dir, 'matrix.mtx'),
-        '%%MatrixMarket matrix coordinate real general\n3 2 3\n1 1 1\n2 2 nan\n3 1 2\n',
-      );
-      writeFileSync(join(dir, 'genes.tsv'), 'G1\tg1\nG2\tg2\nG3\tg3\n');
-      writeFileSync(join(dir, 'barcodes.tsv'), 'AAA-1\nCCC-1\n');
-      return [dir, '--min-genes', '0', '--min-cells', '0'];
-    },
+    args: (d) => [
+      mtx(d, 'mtx-nan', {
+        matrix: '%%MatrixMarket matrix coordinate real general\n3 2 3\n1 1 1\n2 2 nan\n3 1 2\n',
+        genes: 'G1\tg1\nG2\tg2\nG3\tg3\n',
+        barcodes: 'AAA-1\nCCC-1\n',
+      }),
+      '--min-genes',
+      '0',
+      '--min-cells',
+      '0',
+    ],
     expect: ['mtx-nan', /non-finite/i, "cell 'CCC-1' (cell #2 of 2)", "gene 'G2' (gene #2 of 3)"],
   },
   {
@@ -243,6 +239,20 @@ const CASES: Case[] = [
     expect: ["'celltype'", 'cluster'],
   },
 ];
+
+/** A Cell Ranger 2 MTX folder `name` in `dir` with the given file contents; its path. */
+function mtx(
+  dir: string,
+  name: string,
+  files: { matrix: string; genes: string; barcodes: string },
+) {
+  const folder = join(dir, name);
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'matrix.mtx'), files.matrix);
+  writeFileSync(join(folder, 'genes.tsv'), files.genes);
+  writeFileSync(join(folder, 'barcodes.tsv'), files.barcodes);
+  return folder;
+}
 
 function csv(dir: string, name: string, text: string): string[] {
   writeFileSync(join(dir, name), text);
