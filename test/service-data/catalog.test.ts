@@ -344,13 +344,17 @@ for (const backend of await sqlBackends()) {
       const second = await catalog.createApiKey(sha('key-two'), 'admin', '');
       const listed = await catalog.listApiKeys();
       const ours = listed.filter((k) => k.id === first || k.id === second);
-      assert.deepEqual(
-        ours.map(({ id, role, label }) => ({ id, role, label })),
-        [
-          { id: first, role: 'reader', label: 'laptop' },
-          { id: second, role: 'admin', label: '' },
-        ],
-      );
+      const byId = new Map(ours.map(({ id, role, label }) => [id, { role, label }]));
+      assert.deepEqual(byId.get(first), { role: 'reader', label: 'laptop' });
+      assert.deepEqual(byId.get(second), { role: 'admin', label: '' });
+      assert.equal(ours.length, 2);
+      // Oldest first (createdAt shows milliseconds; the order also uses microseconds, then ids).
+      const at = (k: { createdAt: string }) => Date.parse(k.createdAt);
+      for (let i = 1; i < listed.length; i++) {
+        assert.ok(at(listed[i - 1]) <= at(listed[i]), `keys ${i - 1} and ${i} out of order`);
+      }
+      const made = (id: string) => at(ours.find((k) => k.id === id)!);
+      assert.ok(made(first) <= made(second), 'the first key is not older than the second');
       for (const k of ours) {
         assert.ok(!Number.isNaN(Date.parse(k.createdAt)), k.createdAt);
         assert.deepEqual(Object.keys(k).sort(), ['createdAt', 'id', 'label', 'role']);
