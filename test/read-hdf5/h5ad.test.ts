@@ -170,6 +170,19 @@ describe('readH5ad on files written by anndata 0.8', () => {
     });
   });
 
+  it('refuses duplicate gene ids, naming the repeat', async () => {
+    await assert.rejects(readH5ad(`${FIXTURES}/duplicate-genes.h5ad`), (error: unknown) => {
+      assert.ok(error instanceof ScgraphError);
+      assert.equal(error.kind, 'invalid-input');
+      assert.match(error.message, /gene ids/);
+      assert.match(
+        error.message,
+        new RegExp(`repeated: ${reference['duplicate-genes.h5ad'].first_duplicates.join(', ')}$`),
+      );
+      return true;
+    });
+  });
+
   it('refuses an obs table whose length differs from X, naming obs', async () => {
     await assert.rejects(readH5ad(`${FIXTURES}/obs-mismatch.h5ad`), (error: unknown) => {
       assert.ok(error instanceof ScgraphError);
