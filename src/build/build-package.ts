@@ -4,7 +4,7 @@ import { fuzzyConnectivities, knnDistanceMatrix } from '../graph/connectivities.
 import { knn } from '../graph/knn.ts';
 import { delaunayGraph, spatialKnn, spatialRadius, visiumGrid } from '../graph/spatial.ts';
 import { graphStats } from '../graph/stats.ts';
-import { checkValues } from '../matrix/check-values.ts';
+import { checkValues, firstNonInteger } from '../matrix/check-values.ts';
 import { type CsrMatrix, type DenseMatrix, emptyCsr } from '../matrix/csr.ts';
 import { isSymmetric } from '../matrix/csr-ops.ts';
 import { takeDenseRows } from '../matrix/dense-ops.ts';
@@ -245,7 +245,7 @@ export async function buildDataset(
     geneIds: data.geneIds,
   });
   if (params.transform === 'normalize-log1p') {
-    const fraction = firstFraction(data.X);
+    const fraction = firstNonInteger(data.X, FRACTION_SAMPLE);
     if (fraction) {
       const cell = data.cellIds[fraction.row];
       warnings.push(
@@ -476,7 +476,7 @@ export async function buildDataset(
   if (labels) requireClasses(labels, input);
   const splitKind = params.split === 'auto' ? (labels ? 'stratified' : 'none') : params.split;
   let split: GraphDataset['split'];
-  let splitReport: unknown;
+  let splitReport: SplitReport | undefined;
   if (splitKind === 'stratified') {
     if (!labels) throw invalidParameter('split', 'a stratified split needs --label');
     const r = stratifiedSplit(labels.codes, {
@@ -502,10 +502,10 @@ export async function buildDataset(
     split = { kind: splitKind, assignment: r.assignment };
     splitReport = r.report;
   }
-  const report = splitReport as SplitReport | undefined;
-  const emptyParts = SPLIT_NAMES.filter(
-    (part, p) => params.fractions[p] > 0 && report?.counts[part] === 0,
-  );
+  const report = splitReport;
+  const emptyParts = report
+    ? SPLIT_NAMES.filter((part, p) => params.fractions[p] > 0 && report.counts[part] === 0)
+    : [];
   if (report && emptyParts.length > 0) {
     // A benchmark split with an empty part it was asked to fill cannot serve; say how to ask for fewer.
     throw invalidParameter(
@@ -521,8 +521,7 @@ export async function buildDataset(
       codes: Int32Array.from(split.assignment),
       categories: [...SPLIT_NAMES],
     } satisfies Column);
-    const w = (splitReport as { warnings?: string[] } | undefined)?.warnings;
-    if (w) warnings.push(...w);
+    if (splitReport) warnings.push(...splitReport.warnings);
   }
   s.done();
 
@@ -592,6 +591,9 @@ function timed(timings: Partial<Record<BuildStep, number>>, name: BuildStep, hoo
   };
 }
 
+/** Stored values looked at for fractions: enough to see FPKM or log data, cheap at any size. */
+const FRACTION_SAMPLE = 1 << 20;
+
 /** Refuses a label with fewer than two classes among its cells: nothing to classify. */
 function requireClasses(labels: ReturnType<typeof labelsFromColumn>, input: string): void {
   if (labels.names.length >= 2) return;
@@ -603,22 +605,6 @@ function requireClasses(labels: ReturnType<typeof labelsFromColumn>, input: stri
       (unlabeled > 0 ? ` (${unlabeled} cells have no value: does the metadata cover them?)` : ''),
     { file: input, found: labels.column },
   );
-}
-
-/** Stored values looked at for fractions: enough to see FPKM or log data, cheap at any size. */
-const FRACTION_SAMPLE = 1 << 20;
-
-/** The first stored value with a fractional part among the first FRACTION_SAMPLE, if any. */
-function firstFraction(X: CsrMatrix): { value: number; row: number } | undefined {
-  const end = Math.min(X.data.length, FRACTION_SAMPLE);
-  for (let p = 0; p < end; p++) {
-    if (!Number.isInteger(X.data[p])) {
-      let row = 0;
-      while (X.indptr[row + 1] <= p) row++;
-      return { value: X.data[p], row };
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { validatePackage } from '../package/validate.ts';
 import { removeUnfinishedPackages } from '../package/write-package.ts';
 import type { InputFormat } from '../read/dataset.ts';
 import { formatSummary, inspectInput } from '../read/inspect.ts';
+import type { ReadInputOptions } from '../read/read-input.ts';
 import type { ProgressReporter } from './progress.ts';
 import { barReporter, lineReporter, silentReporter } from './progress.ts';
 
@@ -232,15 +233,9 @@ program
   .addOption(orientationOption())
   .option('--cell-metadata <file>', 'CSV/TSV of cell metadata to join, as build would')
   .option('--json', 'print JSON')
-  .action(async (input: string, o: InspectFlags) => {
-    const summary = await inspectInput(input, {
-      format: o.format,
-      matrix: o.matrix,
-      genome: o.genome,
-      orientation: o.orientation,
-      cellMetadata: o.cellMetadata,
-    });
-    if (o.json) print(summary);
+  .action(async (input: string, { json, ...readOptions }: InspectFlags) => {
+    const summary = await inspectInput(input, readOptions);
+    if (json) print(summary);
     else process.stdout.write(`${formatSummary(summary)}\n`);
   });
 
@@ -353,14 +348,11 @@ function orientationOption(): Option {
     .default('auto');
 }
 
-interface InspectFlags {
-  format?: InputFormat;
-  matrix?: string;
-  genome?: string;
-  orientation?: 'auto' | 'genes-as-rows' | 'cells-as-rows';
-  cellMetadata?: string;
-  json?: boolean;
-}
+/** inspect's flags: the reader's options (commander names them as ReadInputOptions does) and --json. */
+type InspectFlags = Pick<
+  ReadInputOptions,
+  'format' | 'matrix' | 'genome' | 'orientation' | 'cellMetadata'
+> & { json?: boolean };
 
 function pickReporter(quiet: boolean): ProgressReporter {
   if (quiet) return silentReporter;

@@ -95,6 +95,21 @@ function describe(X: CsrMatrix, p: number, options: CheckValuesOptions): string 
   return `value ${X.data[p]} at cell ${cellText}, gene ${geneText}`;
 }
 
+/**
+ * The first of the first `limit` stored values that is not a whole number,
+ * with its row, or undefined: whether a matrix looks like counts.
+ */
+export function firstNonInteger(
+  X: CsrMatrix,
+  limit: number,
+): { value: number; row: number } | undefined {
+  const end = Math.min(X.indptr[X.nRows], limit);
+  for (let p = 0; p < end; p++) {
+    if (!Number.isInteger(X.data[p])) return { value: X.data[p], row: rowOf(X.indptr, p, X.nRows) };
+  }
+  return undefined;
+}
+
 /** The row whose stored range holds position p (binary search on indptr). */
 function rowOf(indptr: Float64Array, p: number, nRows: number): number {
   let lo = 0;

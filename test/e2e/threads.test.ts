@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { buildPackage } from '../../src/build.ts';
 import { ROW_BLOCK_MIN_STORED, rowBlockTesting } from '../../src/matrix/row-blocks.ts';
 import { pythonSkipReason } from '../package/python.ts';
-import { runCli } from './helpers.ts';
+import { type CliResult, runCli } from './helpers.ts';
 
 // The README's promise: the same bytes on any machine, with any number of cores.
 // A matrix above the row-block threshold is built twice: here, with every pass
@@ -24,7 +24,7 @@ const skip =
 describe('a build across thread counts', { skip }, () => {
   let root: string;
   let stored: number;
-  let cli: Awaited<ReturnType<typeof runCli>>;
+  let cli: CliResult;
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'scgraph-threads-'));
     const input = join(root, 'in.h5ad');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isScgraphError } from '../../src/errors.ts';
-import { checkValues } from '../../src/matrix/check-values.ts';
+import { checkValues, firstNonInteger } from '../../src/matrix/check-values.ts';
 import { csrFromDense } from './reference-fixture.ts';
 
 const file = 'sample.h5ad';
@@ -64,4 +64,18 @@ test('checkValues rejects negative counts and finds the row past empty rows', ()
 
 test('checkValues allows negative values when asked', () => {
   assert.doesNotThrow(() => checkValues(csrFromDense([[-3.5, 1]]), { file, allowNegative: true }));
+});
+
+test('firstNonInteger finds the first fractional value and its row, within the limit', () => {
+  // Rows 0 and 1 hold whole numbers (row 1 is empty); row 2's second value has a fraction.
+  const X = csrFromDense([
+    [1, 0, 3],
+    [0, 0, 0],
+    [2, 0.5, 0],
+    [1.25, 0, 0],
+  ]);
+  assert.deepEqual(firstNonInteger(X, 100), { value: 0.5, row: 2 });
+  // Only the first three stored values (1, 3, 2) are looked at.
+  assert.equal(firstNonInteger(X, 3), undefined);
+  assert.equal(firstNonInteger(csrFromDense([[4, 0, 7]]), 100), undefined);
 });
