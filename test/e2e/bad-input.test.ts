@@ -225,6 +225,18 @@ const CASES: Case[] = [
     expect: ['one-class.csv', '--label', "one class ('T')", '1 cells have no value'],
   },
   {
+    name: 'repeated gene ids in an h5ad',
+    early: true,
+    args: () => ['test/fixtures/read-hdf5/duplicate-genes.h5ad'],
+    expect: ['duplicate-genes.h5ad', 'gene ids', 'repeated: g2'],
+  },
+  {
+    name: '--max-mito above 1',
+    early: true,
+    args: (d) => [...csv(d, 'mito.csv', `${CSV_HEADER}c1,1,2,3\nc2,4,5,6\n`), '--max-mito', '5'],
+    expect: ['--max-mito', 'is a fraction between 0 and 1'],
+  },
+  {
     name: 'a folder given as --cell-metadata',
     skip: !LOOM && 'pbmc_small.loom is not in data/ or test/fixtures/',
     early: true,
